@@ -1,0 +1,73 @@
+# The two commands of the README: `make run` and `make test`. Both start from a bare machine.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+PYTEST_ARGS ?=
+
+.PHONY: run test lint format pytest-sqlite pytest-postgres system-packages
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.run-deps: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check -e .
+	touch $@
+
+$(VENV)/.test-deps: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@ $(VENV)/.run-deps
+
+# Debian packages the portal needs: WeasyPrint's Pango, fonts, and Chromium for browser tests.
+system-packages:
+	@need=""; \
+	command -v chromium >/dev/null || need="$$need chromium"; \
+	ldconfig -p | grep -q libpango-1.0 || need="$$need libpango-1.0-0 libpangoft2-1.0-0"; \
+	[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need="$$need fonts-dejavu-core"; \
+	if [ -n "$$need" ]; then \
+	  if [ "$$(id -u)" != 0 ]; then echo "Please install as root:$$need" >&2; exit 1; fi; \
+	  echo "Installing Debian packages:$$need"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$need >/dev/null; \
+	fi
+
+run: $(VENV)/.run-deps
+	@mkdir -p -m 0700 instance
+	@$(BIN)/flask keys init
+	@$(BIN)/alembic upgrade head
+	@$(BIN)/flask demo seed
+	@echo "Serving the portal at http://127.0.0.1:$(PORT) (Ctrl+C stops it)"
+	@exec $(BIN)/gunicorn --workers 2 --bind 127.0.0.1:$(PORT) --access-logfile - wsgi:app
+
+lint: $(VENV)/.test-deps
+	$(BIN)/ruff check portal tests migrations wsgi.py
+	$(BIN)/ruff format --check portal tests migrations wsgi.py
+
+format: $(VENV)/.test-deps
+	$(BIN)/ruff format portal tests migrations wsgi.py
+	$(BIN)/ruff check --fix portal tests migrations wsgi.py
+
+test: $(VENV)/.test-deps system-packages
+	$(BIN)/ruff check portal tests migrations wsgi.py
+	$(MAKE) --no-print-directory pytest-sqlite
+	$(MAKE) --no-print-directory pytest-postgres
+
+pytest-sqlite:
+	@echo "== pytest on SQLite"
+	$(BIN)/pytest -q $(PYTEST_ARGS)
+
+pytest-postgres:
+	@if ! $(BIN)/python -c "import socket; socket.create_connection(('127.0.0.1', 5432), 2)" 2>/dev/null \
+	   && [ "$$(id -u)" = 0 ] && command -v pg_ctlcluster >/dev/null && [ -d /etc/postgresql ]; then \
+	  pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start || true; sleep 2; \
+	fi
+	@if $(BIN)/python -c "import socket; socket.create_connection(('127.0.0.1', 5432), 2)" 2>/dev/null; then \
+	  echo "== pytest on PostgreSQL"; \
+	  PORTAL_TEST_POSTGRES='$(PG_URL)' $(BIN)/pytest -q $(PYTEST_ARGS); \
+	elif [ "$${REQUIRE_POSTGRES:-0}" = 1 ]; then \
+	  echo "PostgreSQL is not answering on 127.0.0.1:5432 and REQUIRE_POSTGRES=1" >&2; exit 1; \
+	else \
+	  echo "== PostgreSQL is not answering on 127.0.0.1:5432: skipped the PostgreSQL run"; \
+	fi

@@ -1,0 +1,81 @@
+"""The grievance portal: a confidential grievance process for member associations."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from portal.config import ROOT, Settings, SettingsError
+from portal.domain.errors import PolicyError
+from portal.security.errors import KeyConfigError
+
+
+class StartupError(Exception):
+    """The portal cannot start; the message is one line for the operator."""
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the app. Raises StartupError for a missing key, bad setting or policy file."""
+    from portal import db, policies
+    from portal.security import keys, passwords
+
+    settings = settings or Settings.from_env()
+    try:
+        material = keys.load_keys(settings.keys_dir, os.environ if not settings.testing else {})
+        secret_key = settings.secret_key or material.secret_key
+        settings = settings.with_(secret_key=secret_key)
+        settings.check()
+    except (KeyConfigError, SettingsError) as exc:
+        raise StartupError(str(exc)) from exc
+    keys.install(material)
+    passwords.use_fast_hashing(settings.argon2_fast)
+
+    app = Flask(
+        "portal",
+        instance_path=str(settings.instance_path.resolve()),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.update(
+        SECRET_KEY=secret_key,
+        DEBUG=settings.debug,
+        TESTING=settings.testing,
+        MAX_CONTENT_LENGTH=settings.max_upload_mb * 1024 * 1024,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.production,
+        SESSION_COOKIE_NAME="portal_session",
+        # The form token lives as long as the session: a member writing a long
+        # grievance must not lose it to a one-hour CSRF expiry.
+        WTF_CSRF_TIME_LIMIT=None,
+        RATELIMIT_STORAGE_URI=settings.ratelimit_storage,
+        RATELIMIT_ENABLED=not settings.testing or bool(settings.extra.get("ratelimit")),
+        RATELIMIT_HEADERS_ENABLED=False,
+    )
+    app.extensions["portal.settings"] = settings
+    if not settings.testing:
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+        )
+
+    db.init_app(app, settings.resolved_database_url)
+    try:
+        policies.init_app(app, Path(settings.policies_dir))
+    except PolicyError as exc:
+        raise StartupError(str(exc)) from exc
+
+    from portal.web import init_web
+
+    init_web(app)
+
+    from portal.cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def settings_of(app: Flask) -> Settings:
+    return app.extensions["portal.settings"]

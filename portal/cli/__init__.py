@@ -1,0 +1,17 @@
+"""Flask commands: `flask keys|demo|audit|files|policies|users ...`."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register_commands(app: Flask) -> None:
+    from portal.cli import audit, demo, files, keys
+
+    app.cli.add_command(keys.group)
+    app.cli.add_command(files.group)
+    app.cli.add_command(demo.group)
+    app.cli.add_command(audit.group)
+    from portal.cli import policies
+
+    policies.register(app)

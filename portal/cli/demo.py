@@ -1,0 +1,28 @@
+"""`flask demo seed`: a demo association to try the portal with."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+
+from portal import db
+from portal.services import demo
+
+group = AppGroup("demo", help="The demo association.")
+
+
+@group.command("seed")
+def seed() -> None:
+    """Seed the demo association when the database is empty, then list the demo sign-ins."""
+    session = db.session()
+    if demo.is_empty(session):
+        accounts = demo.seed(session)
+        session.commit()
+        click.echo(f"Seeded the demo association: {len(accounts)} accounts.")
+    else:
+        accounts = demo.existing_demo_accounts(session)
+        click.echo("The database already has accounts; nothing was seeded.")
+    if accounts:
+        click.echo("Demo sign-ins (role, email, password):")
+    for account in accounts:
+        click.echo(f"  {account.role.value:<13} {account.email:<32} {account.password}")

@@ -1,0 +1,34 @@
+"""`flask files sweep`: remove evidence files no case refers to."""
+
+from __future__ import annotations
+
+import click
+import sqlalchemy as sa
+from flask import current_app
+from flask.cli import AppGroup
+
+from portal import db
+from portal.models.grievances import Attachment
+from portal.storage import EvidenceStore
+
+group = AppGroup("files", help="The encrypted evidence store.")
+
+
+@group.command("sweep")
+@click.option("--dry-run", is_flag=True, help="List what would be removed.")
+def sweep(dry_run: bool) -> None:
+    """Remove stored files with no attachment row, and uploads abandoned over an hour ago."""
+    store = EvidenceStore(current_app.extensions["portal.settings"].files_dir)
+    known = set(db.session().scalars(sa.select(Attachment.storage_id)))
+    orphans = [sid for sid in store.stored_ids() if sid not in known]
+    stale = list(store.stale_incoming())
+    for sid in orphans:
+        click.echo(f"orphan {sid}")
+        if not dry_run:
+            store.remove(sid)
+    for part in stale:
+        click.echo(f"abandoned upload {part.name}")
+        if not dry_run:
+            part.unlink(missing_ok=True)
+    verb = "would remove" if dry_run else "removed"
+    click.echo(f"{verb} {len(orphans)} orphaned files and {len(stale)} abandoned uploads")

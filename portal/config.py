@@ -1,0 +1,115 @@
+"""Settings read once from ``PORTAL_*`` environment variables into a frozen object."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Secrets that ship in the repository or in examples; production refuses them.
+DEVELOPMENT_SECRETS = frozenset({"dev", "development", "change-me", "secret", "test"})
+
+
+class SettingsError(Exception):
+    """A setting is missing or unsafe; the message is one line for the operator."""
+
+
+def _bool(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str = "development"
+    debug: bool = False
+    instance_path: Path = ROOT / "instance"
+    database_url: str = ""
+    secret_key: str | None = None
+    registration: str = "open"  # "open" or "invite"
+    policies_dir: Path = ROOT / "policies"
+    evidence_dir: Path | None = None
+    max_upload_mb: int = 20
+    allowed_upload_types: tuple[str, ...] = (
+        "application/pdf",
+        "image/png",
+        "image/jpeg",
+        "image/gif",
+        "image/webp",
+        "text/plain",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/msword",
+    )
+    ratelimit_storage: str = "memory://"
+    session_hours: int = 8
+    base_url: str = "http://127.0.0.1:5000"
+    mail_server: str = "127.0.0.1"
+    mail_port: int = 25
+    mail_sender: str = "grievances@association.example"
+    # Key material may come from the environment instead of instance files.
+    kek_ring: str | None = None
+    index_key: str | None = None
+    testing: bool = False
+    argon2_fast: bool = False
+    extra: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.instance_path / "keys"
+
+    @property
+    def files_dir(self) -> Path:
+        return self.evidence_dir or self.instance_path / "evidence"
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.instance_path / 'portal.db'}"
+
+    def with_(self, **changes: object) -> Settings:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if environ is None else environ)
+        get = env.get
+        instance = Path(get("PORTAL_INSTANCE_PATH") or ROOT / "instance")
+        return cls(
+            env=get("PORTAL_ENV", "development"),
+            debug=_bool(get("PORTAL_DEBUG"), False),
+            instance_path=instance,
+            database_url=get("PORTAL_DATABASE_URL", ""),
+            secret_key=get("PORTAL_SECRET_KEY") or None,
+            registration=get("PORTAL_REGISTRATION", "open"),
+            policies_dir=Path(get("PORTAL_POLICIES_DIR") or ROOT / "policies"),
+            evidence_dir=Path(p) if (p := get("PORTAL_EVIDENCE_DIR")) else None,
+            max_upload_mb=int(get("PORTAL_MAX_UPLOAD_MB", "20")),
+            ratelimit_storage=get("PORTAL_RATELIMIT_STORAGE", "memory://"),
+            session_hours=int(get("PORTAL_SESSION_HOURS", "8")),
+            base_url=get("PORTAL_BASE_URL", "http://127.0.0.1:5000"),
+            mail_server=get("PORTAL_MAIL_SERVER", "127.0.0.1"),
+            mail_port=int(get("PORTAL_MAIL_PORT", "25")),
+            mail_sender=get("PORTAL_MAIL_SENDER", "grievances@association.example"),
+            kek_ring=get("PORTAL_KEK_RING") or None,
+            index_key=get("PORTAL_INDEX_KEY") or None,
+        )
+
+    def check(self) -> None:
+        """Refuse unsafe production settings with a one-line reason."""
+        if self.registration not in {"open", "invite"}:
+            raise SettingsError("PORTAL_REGISTRATION must be 'open' or 'invite'")
+        if not self.production:
+            return
+        if self.debug:
+            raise SettingsError("PORTAL_DEBUG must be off when PORTAL_ENV=production")
+        key = self.secret_key or ""
+        if key.lower() in DEVELOPMENT_SECRETS:
+            raise SettingsError("the secret key is a development value; generate a new one")
+        if len(key) < 32:
+            raise SettingsError("the secret key is missing or shorter than 32 characters")

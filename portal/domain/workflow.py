@@ -1,0 +1,120 @@
+"""The case state machine: every status, every allowed move, and who may make it.
+
+Services and templates ask this table; nothing else hard-codes a status.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from portal.domain.errors import InvalidTransition
+
+
+class Status(StrEnum):
+    SUBMITTED = "submitted"
+    ACKNOWLEDGED = "acknowledged"
+    UNDER_REVIEW = "under_review"
+    INVESTIGATING = "investigating"
+    AWAITING_MEMBER = "awaiting_member"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+    WITHDRAWN = "withdrawn"
+    APPEALED = "appealed"
+    REOPENED = "reopened"
+
+
+class Mover(StrEnum):
+    MEMBER = "member"  # the member who filed
+    COMMITTEE = "committee"  # a reviewer or chair of the case's committee
+    CHAIR = "chair"
+    SYSTEM = "system"
+
+
+@dataclass(frozen=True)
+class StatusInfo:
+    label: str  # plain words for the member
+    explanation: str  # what it means and what happens next
+    open: bool = True
+    clock_paused: bool = False
+
+
+INFO: dict[Status, StatusInfo] = {
+    Status.SUBMITTED: StatusInfo(
+        "Received", "We have your grievance. The committee will pick it up shortly."
+    ),
+    Status.ACKNOWLEDGED: StatusInfo(
+        "Received, waiting for the committee",
+        "Your grievance is with the committee. A reviewer will contact you by the date shown.",
+    ),
+    Status.UNDER_REVIEW: StatusInfo(
+        "Being reviewed",
+        "A reviewer is reading your grievance and deciding how to look into it.",
+    ),
+    Status.INVESTIGATING: StatusInfo(
+        "Being investigated",
+        "The committee is gathering information. They may contact you or others involved.",
+    ),
+    Status.AWAITING_MEMBER: StatusInfo(
+        "Waiting for your reply",
+        "The committee has asked you for information. The clock is paused until you reply.",
+        clock_paused=True,
+    ),
+    Status.RESOLVED: StatusInfo(
+        "Decided",
+        "The committee has reached a decision. You can read it below, and appeal if you disagree.",
+        open=False,
+    ),
+    Status.CLOSED: StatusInfo("Closed", "This grievance is closed.", open=False),
+    Status.WITHDRAWN: StatusInfo("Withdrawn", "You withdrew this grievance.", open=False),
+    Status.APPEALED: StatusInfo(
+        "Appealed",
+        "Your appeal will be heard at the next level by people who did not decide it.",
+    ),
+    Status.REOPENED: StatusInfo(
+        "Reopened", "The committee has reopened this grievance and will review it again."
+    ),
+}
+
+_WORKING = (Status.ACKNOWLEDGED, Status.UNDER_REVIEW, Status.INVESTIGATING, Status.AWAITING_MEMBER)
+
+TRANSITIONS: dict[tuple[Status, Status], frozenset[Mover]] = {
+    (Status.SUBMITTED, Status.ACKNOWLEDGED): frozenset({Mover.SYSTEM}),
+    (Status.ACKNOWLEDGED, Status.UNDER_REVIEW): frozenset({Mover.COMMITTEE}),
+    (Status.UNDER_REVIEW, Status.INVESTIGATING): frozenset({Mover.COMMITTEE}),
+    (Status.UNDER_REVIEW, Status.AWAITING_MEMBER): frozenset({Mover.COMMITTEE}),
+    (Status.INVESTIGATING, Status.AWAITING_MEMBER): frozenset({Mover.COMMITTEE}),
+    (Status.AWAITING_MEMBER, Status.UNDER_REVIEW): frozenset({Mover.MEMBER, Mover.COMMITTEE}),
+    (Status.AWAITING_MEMBER, Status.INVESTIGATING): frozenset({Mover.COMMITTEE}),
+    (Status.UNDER_REVIEW, Status.RESOLVED): frozenset({Mover.COMMITTEE}),
+    (Status.INVESTIGATING, Status.RESOLVED): frozenset({Mover.COMMITTEE}),
+    (Status.RESOLVED, Status.APPEALED): frozenset({Mover.MEMBER}),
+    (Status.RESOLVED, Status.CLOSED): frozenset({Mover.SYSTEM, Mover.CHAIR}),
+    (Status.APPEALED, Status.UNDER_REVIEW): frozenset({Mover.COMMITTEE}),
+    (Status.CLOSED, Status.REOPENED): frozenset({Mover.CHAIR}),
+    (Status.REOPENED, Status.UNDER_REVIEW): frozenset({Mover.COMMITTEE}),
+    **{
+        (s, Status.WITHDRAWN): frozenset({Mover.MEMBER})
+        for s in (Status.SUBMITTED, *_WORKING, Status.APPEALED, Status.REOPENED)
+    },
+}
+
+OPEN_STATUSES = frozenset(s for s, info in INFO.items() if info.open)
+
+
+def info(status: str) -> StatusInfo:
+    return INFO[Status(status)]
+
+
+def can_move(current: str, target: Status, mover: Mover) -> bool:
+    return mover in TRANSITIONS.get((Status(current), target), frozenset())
+
+
+def check_move(current: str, target: Status, mover: Mover) -> None:
+    if not can_move(current, target, mover):
+        label = INFO[Status(current)].label.lower()
+        raise InvalidTransition(f"This grievance is {label}; it cannot be {target.value} now.")
+
+
+def moves_for(current: str, mover: Mover) -> list[Status]:
+    return [to for (frm, to), who in TRANSITIONS.items() if frm == current and mover in who]

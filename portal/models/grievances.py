@@ -1,0 +1,253 @@
+"""The case store: a grievance and everything written about it."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.db import Base, UTCDateTime, utcnow
+from portal.models.committees import Committee
+from portal.models.encrypted import Encrypted, EncryptedText
+from portal.models.users import User
+from portal.security import keys
+from portal.security.envelope import new_data_key, unwrap_data_key, wrap_data_key
+
+
+def case_aad(case_id: uuid.UUID) -> bytes:
+    return f"grievance|{case_id}".encode()
+
+
+class Grievance(Encrypted, Base):
+    __tablename__ = "grievances"
+    __table_args__ = (
+        # "My grievances": a member's cases by last activity.
+        sa.Index("ix_grievances_member_activity", "member_id", "last_activity_at"),
+        # A committee's open queue by due date.
+        sa.Index(
+            "ix_grievances_committee_open_due", "committee_id", "is_open", "resolution_due_at"
+        ),
+    )
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True, default=uuid.uuid4)
+    reference: Mapped[str] = mapped_column(sa.String(20), unique=True)
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    channel: Mapped[str] = mapped_column(sa.String(20))
+    category: Mapped[str] = mapped_column(sa.String(60))
+    priority: Mapped[str] = mapped_column(sa.String(20))
+    status: Mapped[str] = mapped_column(sa.String(30))
+    is_open: Mapped[bool] = mapped_column(default=True)
+    escalation_level: Mapped[int] = mapped_column(default=1)
+    committee_id: Mapped[int] = mapped_column(sa.ForeignKey("committees.id"))
+    assignee_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    identity_hidden: Mapped[bool] = mapped_column(default=False)
+    policy_version: Mapped[str] = mapped_column(sa.String(64))
+    occurred_on: Mapped[date | None] = mapped_column(sa.Date)
+
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_response_due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    resolution_due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    paused_seconds: Mapped[int] = mapped_column(default=0)
+
+    # A one-time token from the filing form: a resubmitted form finds its case.
+    submission_token: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+
+    dek_key_id: Mapped[str] = mapped_column(sa.String(16), index=True)
+    dek_wrapped: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    version: Mapped[int] = mapped_column(default=1)
+
+    subject = EncryptedText(required=True)
+    narrative = EncryptedText(required=True)
+    people_involved = EncryptedText()
+    desired_outcome = EncryptedText()
+    triage_reason = EncryptedText()
+    acknowledgement = EncryptedText()
+
+    member: Mapped[User] = relationship(foreign_keys=[member_id])
+    recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id])
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+    committee: Mapped[Committee] = relationship()
+    events: Mapped[list[CaseEvent]] = relationship(
+        back_populates="grievance", order_by="CaseEvent.at", cascade="all, delete-orphan"
+    )
+    messages: Mapped[list[Message]] = relationship(
+        back_populates="grievance", order_by="Message.sent_at", cascade="all, delete-orphan"
+    )
+    notes: Mapped[list[InternalNote]] = relationship(
+        back_populates="grievance", cascade="all, delete-orphan"
+    )
+    attachments: Mapped[list[Attachment]] = relationship(
+        back_populates="grievance", order_by="Attachment.uploaded_at", cascade="all, delete-orphan"
+    )
+    decisions: Mapped[list[Decision]] = relationship(
+        back_populates="grievance", cascade="all, delete-orphan"
+    )
+
+    __mapper_args__: dict[str, Any] = {"version_id_col": version}
+
+    @classmethod
+    def new(cls, **values: Any) -> Grievance:
+        """A case with its own data key, wrapped by the active key-encryption key."""
+        case = cls(id=uuid.uuid4(), **values)
+        dek = new_data_key()
+        case.dek_key_id, case.dek_wrapped = wrap_data_key(
+            keys.current().ring, dek, case_aad(case.id)
+        )
+        case._dek = dek
+        return case
+
+    def case_key(self) -> bytes:
+        dek: bytes | None = self.__dict__.get("_dek")
+        if dek is None:
+            dek = unwrap_data_key(
+                keys.current().ring, self.dek_key_id, bytes(self.dek_wrapped), case_aad(self.id)
+            )
+            self._dek = dek
+        return dek
+
+    def rewrap(self, ring: keys.KeyRing) -> None:
+        """Wrap the data key under the ring's active key (key rotation)."""
+        dek = self.case_key()
+        self.dek_key_id, self.dek_wrapped = wrap_data_key(ring, dek, case_aad(self.id))
+
+
+class _CaseChild(Encrypted):
+    grievance: Grievance
+
+    def case_key(self) -> bytes:
+        return self.grievance.case_key()
+
+
+class CaseEvent(_CaseChild, Base):
+    """One step on the timeline; `public` events are shown to the member."""
+
+    __tablename__ = "case_events"
+    __table_args__ = (sa.Index("ix_case_events_case_at", "grievance_id", "at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True, default=uuid.uuid4)
+    grievance_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("grievances.id", ondelete="CASCADE")
+    )
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    public: Mapped[bool] = mapped_column(default=True)
+    from_status: Mapped[str | None] = mapped_column(sa.String(30))
+    to_status: Mapped[str | None] = mapped_column(sa.String(30))
+    detail = EncryptedText()
+
+    grievance: Mapped[Grievance] = relationship(back_populates="events")
+    actor: Mapped[User | None] = relationship()
+
+
+class Message(_CaseChild, Base):
+    """A message between the member and the committee."""
+
+    __tablename__ = "messages"
+    __table_args__ = (sa.Index("ix_messages_case_sent", "grievance_id", "sent_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True, default=uuid.uuid4)
+    grievance_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("grievances.id", ondelete="CASCADE")
+    )
+    author_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    from_member: Mapped[bool] = mapped_column()
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    body = EncryptedText(required=True)
+
+    grievance: Mapped[Grievance] = relationship(back_populates="messages")
+    author: Mapped[User] = relationship()
+
+
+class InternalNote(_CaseChild, Base):
+    """A note only the committee sees."""
+
+    __tablename__ = "internal_notes"
+
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True, default=uuid.uuid4)
+    grievance_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("grievances.id", ondelete="CASCADE"), index=True
+    )
+    author_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    body = EncryptedText(required=True)
+
+    grievance: Mapped[Grievance] = relationship(back_populates="notes")
+    author: Mapped[User] = relationship()
+
+
+class Attachment(_CaseChild, Base):
+    """An evidence file: encrypted on disk under a random name, described here."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True, default=uuid.uuid4)
+    grievance_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("grievances.id", ondelete="CASCADE"), index=True
+    )
+    uploaded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    storage_id: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    size: Mapped[int] = mapped_column(sa.BigInteger)
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    from_member: Mapped[bool] = mapped_column(default=True)
+    filename = EncryptedText(required=True)
+    content_type = EncryptedText(required=True)
+
+    grievance: Mapped[Grievance] = relationship(back_populates="attachments")
+    uploaded_by: Mapped[User] = relationship()
+
+    def content_aad(self) -> bytes:
+        return f"attachments|content|{self.id}|1".encode()
+
+
+class Decision(_CaseChild, Base):
+    """The committee's decision at one escalation level."""
+
+    __tablename__ = "decisions"
+
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True, default=uuid.uuid4)
+    grievance_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("grievances.id", ondelete="CASCADE"), index=True
+    )
+    level: Mapped[int] = mapped_column()
+    decided_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    outcome = EncryptedText(required=True)
+    rationale = EncryptedText(required=True)
+    remedy = EncryptedText()
+
+    grievance: Mapped[Grievance] = relationship(back_populates="decisions")
+    decided_by: Mapped[User] = relationship()
+
+
+class PartyIndex(Base):
+    """Blind indexes of members named as parties, for conflict-of-interest checks."""
+
+    __tablename__ = "party_indexes"
+    __table_args__ = (sa.Index("ix_party_indexes_kind_digest", "kind", "digest"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    grievance_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("grievances.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(sa.String(20))  # "email" or "member_number"
+    digest: Mapped[bytes] = mapped_column(sa.LargeBinary(32))
+
+
+class ReferenceCounter(Base):
+    """The last case number handed out each year; numbers are never reused."""
+
+    __tablename__ = "reference_counters"
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last: Mapped[int] = mapped_column(default=0)

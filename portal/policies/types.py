@@ -1,0 +1,492 @@
+"""The typed policy set: what the code reads from ``policies/``.
+
+Each ``*.toml`` file has a model here. Every model is frozen and forbids unknown
+keys, so a misspelt setting is an error naming it, never a setting silently
+ignored. Durations are written the way members read them ("4 working hours",
+"2 working days", "6 years") and parsed once, here.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import string
+from datetime import date, datetime, time, timedelta
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+FROZEN = ConfigDict(frozen=True, extra="forbid")
+
+SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+# Letters of any script, digits, inner spaces, hyphens, apostrophes; "*" may end it.
+KEYWORD_RE = re.compile(r"[\w'’-]+(?: [\w'’-]+)*\*?")
+WORKING_TIME_RE = re.compile(r"\s*(\d+)\s+working\s+(hour|day)s?\s*", re.IGNORECASE)
+PERIOD_RE = re.compile(r"\s*(\d+)\s+(day|week|month|year)s?\s*", re.IGNORECASE)
+# A generated block in a Markdown page: a line holding only "{{ name }}".
+BLOCK_LINE_RE = re.compile(r"\s*\{\{\s*([A-Za-z_]+)\s*\}\}\s*")
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+Actor = Literal["reviewer", "committee_chair", "grievance_panel"]
+TriggerName = Literal[
+    "sla_breach", "high_risk_keyword", "member_appeal", "member_request_after_breach"
+]
+ACTOR_LABELS: dict[str, str] = {
+    "reviewer": "Reviewer",
+    "committee_chair": "Committee chair",
+    "grievance_panel": "Grievance panel of the board",
+}
+# The only names a canned response may use: a template is text, never code.
+PLACEHOLDERS = frozenset({"member_name", "reference", "due_date", "category", "committee"})
+PROCEDURE = "procedure"
+
+
+class EntryError(ValueError):
+    """A check across fields that knows which entry (relative to its model) is wrong."""
+
+    def __init__(self, entry: str, message: str) -> None:
+        super().__init__(message)
+        self.entry = entry
+
+
+def _slug(value: str) -> str:
+    if not SLUG_RE.fullmatch(value):
+        raise ValueError(
+            f"{value!r} is not a valid name: use lower-case letters, digits and hyphens"
+        )
+    return value
+
+
+def _text(value: str) -> str:
+    value = value.strip()
+    if not value:
+        raise ValueError("must not be empty")
+    return value
+
+
+def _keyword(value: str) -> str:
+    value = " ".join(value.split())
+    if not KEYWORD_RE.fullmatch(value):
+        raise ValueError(
+            f"{value!r} is not a keyword: use words (letters, digits, hyphens, apostrophes)"
+            " separated by single spaces; a '*' may only end a keyword"
+        )
+    return value
+
+
+def _keyed(field: str) -> BeforeValidator:
+    """Copy each table's key into its entry, so an entry knows its own name."""
+
+    def inject(value: Any) -> Any:
+        if not isinstance(value, dict):
+            return value
+        return {k: ({**v, field: k} if isinstance(v, dict) else v) for k, v in value.items()}
+
+    return BeforeValidator(inject)
+
+
+Slug = Annotated[str, AfterValidator(_slug)]
+Text = Annotated[str, AfterValidator(_text)]
+Keyword = Annotated[str, AfterValidator(_keyword)]
+
+
+class WorkingTime(BaseModel):
+    """An amount of working time: "1 working hour", "2 working days"."""
+
+    model_config = FROZEN
+    amount: int = Field(gt=0)
+    unit: Literal["hours", "days"]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _parse(cls, value: Any) -> Any:
+        if isinstance(value, WorkingTime | dict):
+            return value
+        match = WORKING_TIME_RE.fullmatch(value) if isinstance(value, str) else None
+        if match is None:
+            raise ValueError(
+                f"{value!r} is not a working time like '4 working hours' or '2 working days'"
+            )
+        if int(match[1]) == 0:
+            raise ValueError(f"{value!r} must be at least 1 working hour")
+        return {"amount": int(match[1]), "unit": match[2].lower() + "s"}
+
+    def __str__(self) -> str:
+        unit = self.unit.removesuffix("s")
+        return f"{self.amount} working {unit}{'' if self.amount == 1 else 's'}"
+
+
+class CalendarPeriod(BaseModel):
+    """A span of calendar time: "90 days", "6 years"."""
+
+    model_config = FROZEN
+    amount: int = Field(gt=0)
+    unit: Literal["days", "weeks", "months", "years"]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _parse(cls, value: Any) -> Any:
+        if isinstance(value, CalendarPeriod | dict):
+            return value
+        match = PERIOD_RE.fullmatch(value) if isinstance(value, str) else None
+        if match is None or int(match[1]) == 0:
+            raise ValueError(f"{value!r} is not a period like '30 days', '18 months' or '6 years'")
+        return {"amount": int(match[1]), "unit": match[2].lower() + "s"}
+
+    @property
+    def approx_days(self) -> float:
+        """For comparing periods only; `after` is exact."""
+        return self.amount * {"days": 1, "weeks": 7, "months": 30.44, "years": 365.25}[self.unit]
+
+    def after(self, moment: datetime) -> datetime:
+        """The moment this period after `moment` (a month end clamps: 31 Jan + 1 month = 28 Feb)."""
+        if self.unit in ("days", "weeks"):
+            return moment + timedelta(days=self.amount * (7 if self.unit == "weeks" else 1))
+        months = self.amount * (12 if self.unit == "years" else 1)
+        year, month = divmod(moment.month - 1 + months, 12)
+        year, month = moment.year + year, month + 1
+        for day in range(moment.day, 27, -1):  # the last valid day of the target month
+            try:
+                return moment.replace(year=year, month=month, day=day)
+            except ValueError:
+                continue
+        return moment.replace(year=year, month=month, day=min(moment.day, 28))
+
+    def __str__(self) -> str:
+        unit = self.unit.removesuffix("s")
+        return f"{self.amount} {unit}{'' if self.amount == 1 else 's'}"
+
+
+class Committee(BaseModel):
+    model_config = FROZEN
+    slug: Slug
+    name: Text
+    description: Text
+
+
+class Category(BaseModel):
+    model_config = FROZEN
+    slug: Slug
+    label: Text
+    description: Text
+    committee: Slug
+    default_priority: Slug
+    keywords: tuple[Keyword, ...] = ()
+    allow_anonymous: bool  # may members hide their identity from the committee
+
+
+class Priority(BaseModel):
+    model_config = FROZEN
+    slug: Slug
+    label: Text
+    description: Text
+    rank: int = Field(ge=1)  # 1 is the most urgent
+    first_response: WorkingTime
+    resolution: WorkingTime
+
+
+class Holiday(BaseModel):
+    model_config = FROZEN
+    date: date
+    name: Text
+
+
+class Calendar(BaseModel):
+    """When the association works: the clock of every promised date."""
+
+    model_config = FROZEN
+    time_zone: ZoneInfo
+    working_days: tuple[Weekday, ...] = Field(min_length=1)
+    opens: time
+    closes: time
+    holidays: tuple[Holiday, ...] = ()
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Calendar:
+        if self.opens >= self.closes:
+            raise EntryError(
+                "closes", f"{self.closes:%H:%M} must be later than opens ({self.opens:%H:%M})"
+            )
+        if len(set(self.working_days)) != len(self.working_days):
+            raise EntryError("working_days", "a day is listed twice")
+        seen: set[date] = set()
+        for index, holiday in enumerate(self.holidays):
+            if holiday.date in seen:
+                raise EntryError(f"holidays[{index}].date", f"{holiday.date} is listed twice")
+            seen.add(holiday.date)
+        return self
+
+    @cached_property
+    def weekday_numbers(self) -> frozenset[int]:
+        return frozenset(WEEKDAYS.index(day) for day in self.working_days)
+
+    @cached_property
+    def holiday_dates(self) -> frozenset[date]:
+        return frozenset(h.date for h in self.holidays)
+
+    @property
+    def day_length(self) -> timedelta:
+        """One working day of working time (the clock-face length of the day)."""
+        today = date(2000, 1, 3)
+        return datetime.combine(today, self.closes) - datetime.combine(today, self.opens)
+
+    def is_working_day(self, day: date) -> bool:
+        return day.weekday() in self.weekday_numbers and day not in self.holiday_dates
+
+    def duration(self, amount: WorkingTime) -> timedelta:
+        per_unit = timedelta(hours=1) if amount.unit == "hours" else self.day_length
+        return amount.amount * per_unit
+
+    def describe(self) -> str:
+        """ "Monday to Friday, 09:00 to 17:00 (Europe/London time), except public holidays"."""
+        numbers = sorted(self.weekday_numbers)
+        names = [WEEKDAYS[n].capitalize() for n in numbers]
+        if len(names) > 2 and numbers == list(range(numbers[0], numbers[-1] + 1)):
+            days = f"{names[0]} to {names[-1]}"
+        else:
+            days = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+        return (
+            f"{days}, {self.opens:%H:%M} to {self.closes:%H:%M} ({self.time_zone.key} time),"
+            " except public holidays"
+        )
+
+
+class Level(BaseModel):
+    model_config = FROZEN
+    number: int = Field(ge=1)
+    actor: Actor
+    title: Text
+    description: Text
+    entered_by: tuple[TriggerName, ...] = ()
+
+    @property
+    def actor_label(self) -> str:
+        return ACTOR_LABELS[self.actor]
+
+
+class Trigger(BaseModel):
+    model_config = FROZEN
+    label: Text
+    description: Text
+
+
+class Triggers(BaseModel):
+    model_config = FROZEN
+    sla_breach: Trigger
+    high_risk_keyword: Trigger
+    member_appeal: Trigger
+    member_request_after_breach: Trigger
+
+    def get(self, name: str) -> Trigger:
+        return getattr(self, name)
+
+    def items(self) -> list[tuple[str, Trigger]]:
+        return [(name, getattr(self, name)) for name in type(self).model_fields]
+
+
+class Ladder(BaseModel):
+    """The escalation ladder (escalation.toml): who acts at each level and what moves a case up."""
+
+    model_config = FROZEN
+    appeal_window: WorkingTime
+    levels: Annotated[dict[int, Level], _keyed("number")] = Field(min_length=1)
+    triggers: Triggers
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Ladder:
+        numbers = sorted(self.levels)
+        if numbers != list(range(1, len(numbers) + 1)):
+            found = ", ".join(map(str, numbers))
+            raise EntryError("levels", f"number the levels 1, 2, 3… without gaps (found {found})")
+        if self.levels[1].entered_by:
+            raise EntryError("levels.1.entered_by", "every case starts at level 1; leave it empty")
+        used = {name for level in self.levels.values() for name in level.entered_by}
+        for name in Triggers.model_fields:
+            if name not in used:
+                raise EntryError(f"triggers.{name}", "no level lists this trigger in entered_by")
+        return self
+
+    @property
+    def ordered(self) -> list[Level]:
+        return [self.levels[n] for n in sorted(self.levels)]
+
+    def level(self, number: int) -> Level:
+        return self.levels[number]
+
+    def next_level(self, number: int) -> Level | None:
+        """The level a case moves to from `number`, or None at the top of the ladder."""
+        return self.levels.get(number + 1)
+
+
+class RetentionPeriods(BaseModel):
+    model_config = FROZEN
+    closed: CalendarPeriod
+    withdrawn: CalendarPeriod
+
+
+class Retention(BaseModel):
+    """How long a case's content is kept after it reaches a final status (retention.toml)."""
+
+    model_config = FROZEN
+    periods: RetentionPeriods
+
+    def period_for(self, status: str) -> CalendarPeriod | None:
+        return getattr(self.periods, status, None)
+
+
+class Survey(BaseModel):
+    """When the satisfaction survey goes out and how long it stays open (survey.toml)."""
+
+    model_config = FROZEN
+    send_after: WorkingTime  # after the case is resolved
+    reminder_after: CalendarPeriod | None = None
+    closes_after: CalendarPeriod
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Survey:
+        if self.reminder_after and self.reminder_after.approx_days >= self.closes_after.approx_days:
+            raise EntryError(
+                "reminder_after",
+                f"{self.reminder_after} must be sooner than closes_after ({self.closes_after})",
+            )
+        return self
+
+
+def _template(value: str) -> str:
+    value = _text(value)
+    try:
+        fields = list(string.Formatter().parse(value))
+    except ValueError as exc:  # a lone "{" or "}"
+        raise ValueError(f"{exc}; write {{{{ or }}}} for a literal brace") from None
+    for _literal, name, spec, conversion in fields:
+        if name is None:
+            continue
+        if name not in PLACEHOLDERS or spec or conversion:
+            known = ", ".join(f"{{{p}}}" for p in sorted(PLACEHOLDERS))
+            raise ValueError(f"unknown placeholder {{{name}}} (known: {known})")
+    return value
+
+
+Template = Annotated[str, AfterValidator(_template)]
+
+
+class CannedResponse(BaseModel):
+    model_config = FROZEN
+    slug: Slug
+    title: Text
+    subject: Template
+    body: Template
+
+    def render(self, **values: str) -> tuple[str, str]:
+        """(subject, body) with the placeholders filled; every one used must be given."""
+        return self.subject.format_map(values), self.body.format_map(values)
+
+
+class HighRiskRule(BaseModel):
+    model_config = FROZEN
+    slug: Slug
+    label: Text
+    raise_to: Slug
+    keywords: tuple[Keyword, ...] = Field(min_length=1)
+
+
+class TriageRules(BaseModel):
+    """High-risk words that raise a new grievance's priority (triage.toml)."""
+
+    model_config = FROZEN
+    high_risk: Annotated[dict[Slug, HighRiskRule], _keyed("slug")] = Field(min_length=1)
+
+
+class Page(BaseModel):
+    """A Markdown page members read; `{{ name }}` lines are blocks generated from the TOML."""
+
+    model_config = FROZEN
+    slug: str
+    file: str
+    title: str
+    markdown: str
+
+    def segments(self) -> list[tuple[Literal["markdown", "block"], str]]:
+        """The page cut at its block lines: ("markdown", text) and ("block", name) in order."""
+        out: list[tuple[Literal["markdown", "block"], str]] = []
+        chunk: list[str] = []
+        for line in self.markdown.splitlines():
+            match = BLOCK_LINE_RE.fullmatch(line)
+            if match is None:
+                chunk.append(line)
+                continue
+            if chunk:
+                out.append(("markdown", "\n".join(chunk)))
+                chunk = []
+            out.append(("block", match[1]))
+        if chunk:
+            out.append(("markdown", "\n".join(chunk)))
+        return out
+
+
+# One model per file; the loader validates each file on its own so errors name it.
+class CommitteesFile(BaseModel):
+    model_config = FROZEN
+    committees: Annotated[dict[Slug, Committee], _keyed("slug")] = Field(min_length=1)
+
+
+class CategoriesFile(BaseModel):
+    model_config = FROZEN
+    categories: Annotated[dict[Slug, Category], _keyed("slug")] = Field(min_length=1)
+
+
+class PrioritiesFile(BaseModel):
+    model_config = FROZEN
+    priorities: Annotated[dict[Slug, Priority], _keyed("slug")] = Field(min_length=1)
+
+
+class ResponsesFile(BaseModel):
+    model_config = FROZEN
+    responses: Annotated[dict[Slug, CannedResponse], _keyed("slug")] = Field(min_length=1)
+
+
+class PolicySet(BaseModel):
+    """The whole validated policy set, with the version cases record."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+    version: str  # sha256 of the canonical content (see loader.version_of)
+    directory: Path | None = None  # where it was read from; not part of the version
+    committees: dict[str, Committee]
+    categories: dict[str, Category]
+    priorities: dict[str, Priority]
+    calendar: Calendar
+    ladder: Ladder
+    retention: Retention
+    survey: Survey
+    canned_responses: dict[str, CannedResponse]
+    triage: TriageRules
+    pages: dict[str, Page]
+    content: dict[str, Any] = Field(repr=False)
+
+    def snapshot(self) -> dict[str, Any]:
+        """The canonical content, JSON-safe: file name -> parsed TOML or Markdown text."""
+        return copy.deepcopy(self.content)
+
+    def page(self, slug: str) -> str:
+        """The Markdown of "procedure" or of a category's page; KeyError if there is none."""
+        return self.pages[slug].markdown
+
+    @cached_property
+    def priority_order(self) -> tuple[str, ...]:
+        """Priority names, most urgent first."""
+        return tuple(sorted(self.priorities, key=lambda name: self.priorities[name].rank))
+
+    @property
+    def priorities_in_order(self) -> list[Priority]:
+        return [self.priorities[name] for name in self.priority_order]
+
+    def more_urgent(self, a: str, b: str) -> str:
+        """Whichever of two priority names is more urgent."""
+        return a if self.priorities[a].rank <= self.priorities[b].rank else b
+
+    def committee_of(self, category: str) -> Committee:
+        return self.committees[self.categories[category].committee]

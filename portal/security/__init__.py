@@ -1,0 +1,1 @@
+"""Cryptographic primitives: key material, envelope encryption, blind indexes, file crypto."""

@@ -1,0 +1,303 @@
+"""Key material kept outside the database.
+
+Three independent secrets, so that compromising one purpose does
+not compromise another:
+
+* the KEK ring, which wraps each grievance's data key;
+* the index root, from which HKDF derives blind-index and audit-chain keys;
+* the Flask secret key, used only for sessions and CSRF tokens.
+
+Each lives in its own file under the keys directory, or in an environment
+variable that overrides that file. A missing or malformed source is always an
+error: generating a key on the fly would silently make existing data unreadable.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import os
+import re
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from portal.security.errors import KeyConfigError, KeyNotFound
+
+KEY_BYTES = 32
+SECRET_KEY_CHARS = 64
+
+KEK_FILE = "kek.json"
+INDEX_FILE = "index.key"
+SECRET_FILE = "secret.key"  # noqa: S105 - a file name, not a secret
+
+ENV_KEK_RING = "PORTAL_KEK_RING"
+ENV_INDEX_KEY = "PORTAL_INDEX_KEY"
+ENV_SECRET_KEY = "PORTAL_SECRET_KEY"  # noqa: S105 - a variable name
+
+_INIT_HINT = "run `flask keys init` to create missing keys, or restore them from backup"
+_KID_PATTERN = re.compile(r"k(\d+)")
+
+
+def _b64decode(text: str, what: str) -> bytes:
+    try:
+        return base64.b64decode(text.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        raise KeyConfigError(f"{what} is not valid base64") from None
+
+
+def _b64encode(raw: bytes) -> str:
+    return base64.b64encode(raw).decode("ascii")
+
+
+@dataclass(frozen=True)
+class KeyRing:
+    """Key-encryption keys by id; ``active_id`` wraps new data keys."""
+
+    # repr=False keeps key bytes out of logs and tracebacks.
+    keys: Mapping[str, bytes] = field(repr=False)
+    active_id: str
+
+    def __post_init__(self) -> None:
+        if not self.keys:
+            raise KeyConfigError("the key ring is empty")
+        for kid, key in self.keys.items():
+            if not isinstance(kid, str) or not kid:
+                raise KeyConfigError("the key ring has an empty or non-text key id")
+            if not isinstance(key, bytes) or len(key) != KEY_BYTES:
+                raise KeyConfigError(f"key {kid!r} in the key ring is not {KEY_BYTES} bytes")
+        if self.active_id not in self.keys:
+            raise KeyConfigError(f"the active key {self.active_id!r} is not in the key ring")
+        # Freeze a private copy so the caller's dict cannot change the ring later.
+        object.__setattr__(self, "keys", MappingProxyType(dict(self.keys)))
+
+    @classmethod
+    def generate(cls) -> KeyRing:
+        """A fresh ring holding one random key, ``k1``."""
+        return cls(keys={"k1": secrets.token_bytes(KEY_BYTES)}, active_id="k1")
+
+    def active(self) -> tuple[str, bytes]:
+        return self.active_id, self.keys[self.active_id]
+
+    def get(self, kid: str) -> bytes:
+        try:
+            return self.keys[kid]
+        except KeyError:
+            raise KeyNotFound(f"key {kid!r} is not in the key ring; {_INIT_HINT}") from None
+
+    def next_id(self) -> str:
+        """``k<n+1>`` after the highest numbered id.
+
+        Rotation always makes the newest id active and the active key cannot be
+        removed, so the highest id is never retired and ids are never reused.
+        """
+        numbers = [int(m.group(1)) for kid in self.keys if (m := _KID_PATTERN.fullmatch(kid))]
+        return f"k{max(numbers, default=0) + 1}"
+
+    def with_new_active_key(self) -> KeyRing:
+        kid = self.next_id()
+        return KeyRing(keys={**self.keys, kid: secrets.token_bytes(KEY_BYTES)}, active_id=kid)
+
+    def without(self, kid: str) -> KeyRing:
+        if kid == self.active_id:
+            raise KeyConfigError(f"key {kid!r} is active and cannot be removed; rotate first")
+        self.get(kid)  # KeyNotFound for an unknown id
+        return KeyRing(
+            keys={k: v for k, v in self.keys.items() if k != kid}, active_id=self.active_id
+        )
+
+    def to_json(self) -> str:
+        body = {"active": self.active_id, "keys": {k: _b64encode(v) for k, v in self.keys.items()}}
+        return json.dumps(body, indent=2, sort_keys=True) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str) -> KeyRing:
+        try:
+            body = json.loads(text)
+        except (json.JSONDecodeError, TypeError):
+            raise KeyConfigError("the key ring is not valid JSON") from None
+        if not isinstance(body, dict):
+            raise KeyConfigError("the key ring must be a JSON object")
+        active, keys = body.get("active"), body.get("keys")
+        if not isinstance(active, str) or not isinstance(keys, dict):
+            raise KeyConfigError('the key ring needs "active" (text) and "keys" (object)')
+        decoded: dict[str, bytes] = {}
+        for kid, value in keys.items():
+            if not isinstance(value, str):
+                raise KeyConfigError(f"key {kid!r} in the key ring is not base64 text")
+            decoded[kid] = _b64decode(value, f"key {kid!r} in the key ring")
+        return cls(keys=decoded, active_id=active)
+
+
+def derive_key(root: bytes, purpose: str) -> bytes:
+    """A 32-byte key for one purpose, so one root never keys two algorithms."""
+    if len(root) != KEY_BYTES:
+        raise KeyConfigError(f"the index root key is not {KEY_BYTES} bytes")
+    hkdf = HKDF(
+        algorithm=hashes.SHA256(),
+        length=KEY_BYTES,
+        salt=None,
+        info=b"portal:" + purpose.encode("utf-8"),
+    )
+    return hkdf.derive(root)
+
+
+@dataclass(frozen=True)
+class KeyMaterial:
+    ring: KeyRing
+    index_root: bytes = field(repr=False)
+    secret_key: str = field(repr=False)
+
+    def __post_init__(self) -> None:
+        if len(self.index_root) != KEY_BYTES:
+            raise KeyConfigError(f"the index root key is not {KEY_BYTES} bytes")
+        if not self.secret_key:
+            raise KeyConfigError("the secret key is empty")
+
+
+# --- files -----------------------------------------------------------------
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_private(path: Path, text: str, *, overwrite: bool) -> bool:
+    """Write ``text`` to ``path`` with mode 0600, atomically.
+
+    The content goes to a temporary file created 0600 from the start (never a
+    moment world-readable), then is moved into place. Without ``overwrite`` the
+    move is a hard link, which fails if the target exists, so two concurrent
+    ``keys init`` runs cannot clobber each other. Returns whether it wrote.
+    """
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        try:
+            os.fchmod(fd, 0o600)  # exact mode regardless of umask
+            data = memoryview(text.encode("utf-8"))
+            while data:
+                data = data[os.write(fd, data) :]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        if overwrite:
+            os.replace(tmp, path)
+        else:
+            try:
+                os.link(tmp, path)
+            except FileExistsError:
+                return False
+            except OSError:
+                # No hard links (some mounted volumes): fall back to check-then-replace.
+                if path.exists():
+                    return False
+                os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    _fsync_dir(path.parent)
+    return True
+
+
+def _ensure_dir(keys_dir: Path) -> None:
+    if not keys_dir.exists():
+        keys_dir.mkdir(mode=0o700, parents=True)
+        keys_dir.chmod(0o700)  # mkdir's mode is filtered by the umask
+
+
+def init_keys(keys_dir: Path) -> list[Path]:
+    """Create whichever key files are missing; never overwrite one. Returns created paths."""
+    _ensure_dir(keys_dir)
+    contents = {
+        KEK_FILE: lambda: KeyRing.generate().to_json(),
+        INDEX_FILE: lambda: _b64encode(secrets.token_bytes(KEY_BYTES)) + "\n",
+        SECRET_FILE: lambda: secrets.token_urlsafe(48) + "\n",  # 48 bytes -> 64 chars
+    }
+    created: list[Path] = []
+    for name, make in contents.items():
+        path = keys_dir / name
+        if not path.exists() and _write_private(path, make(), overwrite=False):
+            created.append(path)
+    return created
+
+
+def save_ring(keys_dir: Path, ring: KeyRing) -> Path:
+    """Atomically replace ``kek.json`` (used by rotate and retire)."""
+    _ensure_dir(keys_dir)
+    path = keys_dir / KEK_FILE
+    _write_private(path, ring.to_json(), overwrite=True)
+    return path
+
+
+def _read_source(keys_dir: Path, name: str, env: Mapping[str, str], var: str) -> tuple[str, str]:
+    """The text of one key and a label for messages; env wins over the file."""
+    # An empty variable counts as unset, matching how Settings reads PORTAL_*.
+    if value := env.get(var):
+        return value, f"environment variable {var}"
+    path = keys_dir / name
+    label = f"key file {path}"
+    try:
+        return path.read_text(encoding="utf-8"), label
+    except FileNotFoundError:
+        raise KeyConfigError(f"{label} is missing and {var} is not set; {_INIT_HINT}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "unreadable"
+        raise KeyConfigError(f"{label} cannot be read ({reason}); {_INIT_HINT}") from None
+
+
+def load_keys(keys_dir: Path, env: Mapping[str, str]) -> KeyMaterial:
+    """Load all three secrets or raise KeyConfigError naming the bad source."""
+    text, label = _read_source(keys_dir, KEK_FILE, env, ENV_KEK_RING)
+    try:
+        ring = KeyRing.from_json(text)
+    except KeyConfigError as exc:
+        raise KeyConfigError(f"{label}: {exc}; {_INIT_HINT}") from None
+
+    text, label = _read_source(keys_dir, INDEX_FILE, env, ENV_INDEX_KEY)
+    try:
+        index_root = _b64decode(text, "the index key")
+    except KeyConfigError as exc:
+        raise KeyConfigError(f"{label}: {exc}; {_INIT_HINT}") from None
+    if len(index_root) != KEY_BYTES:
+        raise KeyConfigError(f"{label}: the index key is not {KEY_BYTES} bytes; {_INIT_HINT}")
+
+    text, label = _read_source(keys_dir, SECRET_FILE, env, ENV_SECRET_KEY)
+    secret_key = text.strip()
+    if not secret_key:
+        raise KeyConfigError(f"{label}: the secret key is empty; {_INIT_HINT}")
+
+    return KeyMaterial(ring=ring, index_root=index_root, secret_key=secret_key)
+
+
+# --- process-wide registry ---------------------------------------------------
+# Models encrypt and decrypt in property accessors and cannot reach the Flask
+# app, so the factory installs the loaded material here once at start-up.
+
+_installed: KeyMaterial | None = None
+
+
+def install(material: KeyMaterial) -> None:
+    global _installed
+    _installed = material
+
+
+def uninstall() -> None:
+    """Forget the installed material (tests, and app teardown)."""
+    global _installed
+    _installed = None
+
+
+def current() -> KeyMaterial:
+    if _installed is None:
+        raise KeyConfigError("keys are not loaded")
+    return _installed

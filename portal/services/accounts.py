@@ -1,0 +1,248 @@
+"""Accounts: registration, sign-in, server-side sessions, passwords, invitations."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy.orm import Session
+
+from portal.db import utcnow
+from portal.domain.errors import InvalidInput, NotFound
+from portal.domain.roles import Role
+from portal.models.users import PasswordToken, User, UserSession
+from portal.security import passwords
+from portal.services import audit
+
+INVITE_LIFETIME = timedelta(days=7)
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def normalise_email(email: str) -> tuple[str, str]:
+    """The address as the person typed it (trimmed) and its case-folded key."""
+    try:
+        checked = validate_email(email.strip(), check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise InvalidInput("Enter a valid email address, like name@example.org.", "email") from exc
+    return checked.normalized, checked.normalized.casefold()
+
+
+def normalise_member_number(number: str | None) -> str | None:
+    number = (number or "").strip().upper()
+    return number or None
+
+
+def check_password(password: str, field: str = "password") -> None:
+    problem = passwords.password_problem(password)
+    if problem:
+        raise InvalidInput(problem, field)
+
+
+def _ensure_unique(session: Session, email_key: str, member_number: str | None) -> None:
+    if session.scalar(sa.select(User.id).where(User.email_key == email_key)):
+        raise InvalidInput("An account with this email address already exists.", "email")
+    if member_number and session.scalar(
+        sa.select(User.id).where(User.member_number == member_number)
+    ):
+        raise InvalidInput("This member number already has an account.", "member_number")
+
+
+def register(
+    session: Session,
+    *,
+    full_name: str,
+    email: str,
+    member_number: str | None,
+    password: str,
+    mode: str,
+    now: datetime | None = None,
+) -> User:
+    """Open registration of a member account."""
+    if mode != "open":
+        raise InvalidInput("Accounts are created by invitation. Ask the association office.")
+    email, email_key = normalise_email(email)
+    number = normalise_member_number(member_number)
+    _ensure_unique(session, email_key, number)
+    check_password(password)
+    user = User(
+        email=email,
+        email_key=email_key,
+        full_name=full_name.strip(),
+        member_number=number,
+        password_hash=passwords.hash_password(password),
+        created_at=now or utcnow(),
+    )
+    user.set_roles({Role.MEMBER})
+    session.add(user)
+    session.flush()
+    audit.record(session, user, "account.registered", "user", user.id, now=now)
+    return user
+
+
+def authenticate(
+    session: Session, email: str, password: str, now: datetime | None = None
+) -> User | None:
+    """The user these credentials belong to, or None; the caller cannot tell why."""
+    key = email.strip().casefold()
+    user = session.scalar(sa.select(User).where(User.email_key == key))
+    stored = user.password_hash if user is not None else None
+    if not passwords.verify_password(stored, password) or user is None or not user.active:
+        return None
+    if passwords.needs_rehash(stored or ""):
+        user.password_hash = passwords.hash_password(password)
+    user.last_login_at = now or utcnow()
+    audit.record(session, user, "account.signed_in", "user", user.id, now=now)
+    return user
+
+
+def start_session(session: Session, user: User, now: datetime | None = None) -> str:
+    """A fresh session id for the cookie; only its hash is stored."""
+    token = secrets.token_urlsafe(32)
+    now = now or utcnow()
+    session.add(UserSession(id_hash=_digest(token), user=user, created_at=now, last_seen_at=now))
+    session.flush()
+    return token
+
+
+def resume_session(
+    session: Session,
+    user_id: int,
+    token: str | None,
+    max_age: timedelta,
+    now: datetime | None = None,
+) -> User | None:
+    """The user of a live session, or None when it ended, expired or the user was deactivated."""
+    if not token:
+        return None
+    now = now or utcnow()
+    row = session.get(UserSession, _digest(token))
+    if row is None or row.revoked_at is not None or row.user_id != user_id:
+        return None
+    if now - row.last_seen_at > max_age or not row.user.active:
+        return None
+    # Touch at most once a minute to keep reads cheap.
+    if now - row.last_seen_at > timedelta(minutes=1):
+        row.last_seen_at = now
+    return row.user
+
+
+def end_session(session: Session, token: str | None, now: datetime | None = None) -> None:
+    if not token:
+        return
+    row = session.get(UserSession, _digest(token))
+    if row is not None and row.revoked_at is None:
+        row.revoked_at = now or utcnow()
+        audit.record(session, row.user, "account.signed_out", "user", row.user_id, now=now)
+
+
+def end_all_sessions(
+    session: Session, user: User, except_token: str | None = None, now: datetime | None = None
+) -> None:
+    keep = _digest(except_token) if except_token else None
+    session.execute(
+        sa.update(UserSession)
+        .where(
+            UserSession.user_id == user.id,
+            UserSession.revoked_at.is_(None),
+            UserSession.id_hash != (keep or ""),
+        )
+        .values(revoked_at=now or utcnow())
+    )
+
+
+def change_password(
+    session: Session,
+    user: User,
+    current: str,
+    new: str,
+    current_token: str | None,
+    now: datetime | None = None,
+) -> None:
+    if not passwords.verify_password(user.password_hash, current):
+        raise InvalidInput("Your current password is not right.", "current_password")
+    check_password(new, "new_password")
+    user.password_hash = passwords.hash_password(new)
+    # Other browsers signed in as this user are signed out.
+    end_all_sessions(session, user, except_token=current_token, now=now)
+    audit.record(session, user, "account.password_changed", "user", user.id, now=now)
+
+
+@dataclass(frozen=True)
+class Invitation:
+    user: User
+    token: str
+
+
+def issue_password_token(
+    session: Session, user: User, purpose: str, now: datetime | None = None
+) -> str:
+    now = now or utcnow()
+    token = secrets.token_urlsafe(32)
+    session.add(
+        PasswordToken(
+            token_hash=_digest(token),
+            user=user,
+            purpose=purpose,
+            created_at=now,
+            expires_at=now + INVITE_LIFETIME,
+        )
+    )
+    session.flush()
+    return token
+
+
+def invite(
+    session: Session,
+    actor: User,
+    *,
+    full_name: str,
+    email: str,
+    member_number: str | None,
+    roles: set[Role],
+    now: datetime | None = None,
+) -> Invitation:
+    """An administrator creates an account; the person sets a password from a one-time link."""
+    from portal.services.access import require_role
+
+    require_role(actor, Role.ADMIN)
+    email, email_key = normalise_email(email)
+    number = normalise_member_number(member_number)
+    _ensure_unique(session, email_key, number)
+    if not full_name.strip():
+        raise InvalidInput("Enter the person's full name.", "full_name")
+    user = User(email=email, email_key=email_key, full_name=full_name.strip(), member_number=number)
+    user.set_roles(roles or {Role.MEMBER})
+    session.add(user)
+    session.flush()
+    token = issue_password_token(session, user, "invite", now=now)
+    audit.record(session, actor, "account.invited", "user", user.id, now=now)
+    return Invitation(user=user, token=token)
+
+
+def token_user(session: Session, token: str, now: datetime | None = None) -> User:
+    """The user a one-time link belongs to; NotFound when used, expired or unknown."""
+    row = session.get(PasswordToken, _digest(token))
+    if row is None or row.used_at is not None or row.expires_at <= (now or utcnow()):
+        raise NotFound("This link has expired or was already used. Ask for a new one.")
+    return row.user
+
+
+def set_password_with_token(
+    session: Session, token: str, password: str, now: datetime | None = None
+) -> User:
+    user = token_user(session, token, now=now)
+    check_password(password)
+    row = session.get(PasswordToken, _digest(token))
+    assert row is not None
+    row.used_at = now or utcnow()
+    user.password_hash = passwords.hash_password(password)
+    end_all_sessions(session, user, now=now)
+    audit.record(session, user, "account.password_set", "user", user.id, now=now)
+    return user

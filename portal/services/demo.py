@@ -1,0 +1,129 @@
+"""The demo association: committees from the policy, and one account per seat."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from portal.domain.roles import Role
+from portal.models.committees import Committee, CommitteeMembership, Seat
+from portal.models.users import User
+from portal.security.passwords import hash_password
+from portal.services import audit
+from portal.services.accounts import normalise_email
+
+COMMITTEES = [
+    (
+        "ethics",
+        "Ethics & Professional Conduct",
+        "Conduct of members and staff, harassment and discrimination.",
+    ),
+    ("member-services", "Member Services", "Dues, billing, benefits, events and education."),
+    ("governance", "Governance & Elections", "Elections, governance and data protection."),
+]
+
+MEMBER_NAMES = [
+    "Amara Okafor",
+    "Ben Hartley",
+    "Chloé Martin",
+    "Dae-jung Park",
+    "Elena Rossi",
+    "Farid Haddad",
+    "Grace O'Neill",
+    "Hiroshi Tanaka",
+    "Ingrid Larsen",
+    "Jamal Reed",
+    "Kateryna Shevchenko",
+    "Liam Byrne",
+]
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    role: Role
+    email: str
+    name: str
+    password: str
+    committee: str | None = None
+    member_number: str | None = None
+
+
+def demo_accounts() -> list[DemoAccount]:
+    accounts = [
+        DemoAccount(Role.ADMIN, "admin@demo.example", "Alex Morgan", "administrator-demo-portal"),
+        DemoAccount(Role.AUDITOR, "auditor@demo.example", "Priya Shah", "auditor-demo-portal"),
+    ]
+    chairs = ["Margaret Chen", "Samuel Adeyemi", "Sofia Lindqvist"]
+    for (slug, _, _), name in zip(COMMITTEES, chairs, strict=True):
+        accounts.append(
+            DemoAccount(Role.CHAIR, f"chair.{slug}@demo.example", name, "chair-demo-portal", slug)
+        )
+    reviewers = [
+        ("ethics", "Tom Walsh"),
+        ("ethics", "Aisha Karim"),
+        ("member-services", "Noah Fischer"),
+        ("member-services", "Yuna Kim"),
+        ("governance", "Daniel Costa"),
+    ]
+    for i, (slug, name) in enumerate(reviewers, start=1):
+        accounts.append(
+            DemoAccount(
+                Role.REVIEWER, f"reviewer{i}@demo.example", name, "reviewer-demo-portal", slug
+            )
+        )
+    for i, name in enumerate(MEMBER_NAMES, start=1):
+        accounts.append(
+            DemoAccount(
+                Role.MEMBER,
+                f"member{i:02d}@demo.example",
+                name,
+                "member-demo-portal",
+                member_number=f"M-{10000 + i}",
+            )
+        )
+    return accounts
+
+
+def is_empty(session: Session) -> bool:
+    return not session.scalar(sa.select(sa.func.count()).select_from(User))
+
+
+def seed(session: Session) -> list[DemoAccount]:
+    """Create the demo association in an empty database; flushes, never commits."""
+    committees = {}
+    for slug, name, description in COMMITTEES:
+        committee = Committee(slug=slug, name=name, description=description)
+        session.add(committee)
+        committees[slug] = committee
+    accounts = demo_accounts()
+    hashes: dict[str, str] = {}
+    for account in accounts:
+        email, key = normalise_email(account.email)
+        if account.password not in hashes:
+            hashes[account.password] = hash_password(account.password)
+        user = User(
+            email=email,
+            email_key=key,
+            full_name=account.name,
+            member_number=account.member_number,
+            password_hash=hashes[account.password],
+        )
+        user.set_roles({account.role})
+        session.add(user)
+        if account.committee:
+            seat = Seat.CHAIR if account.role is Role.CHAIR else Seat.REVIEWER
+            session.add(
+                CommitteeMembership(
+                    committee=committees[account.committee], user=user, seat=seat.value
+                )
+            )
+    session.flush()
+    audit.record(session, None, "demo.seeded", "system", "demo", {"accounts": len(accounts)})
+    return accounts
+
+
+def existing_demo_accounts(session: Session) -> list[DemoAccount]:
+    emails = set(session.scalars(sa.select(User.email_key)))
+    return [a for a in demo_accounts() if a.email in emails]

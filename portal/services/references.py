@@ -1,0 +1,31 @@
+"""Public case references: GRV-YYYY-NNNNNN, unique and never reused."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from portal.models.grievances import ReferenceCounter
+
+
+def next_reference(session: Session, now: datetime) -> str:
+    """Take the next number of the year. The UPDATE locks the year's row until
+    commit, so concurrent filings queue rather than share a number; a rolled-back
+    filing leaves a gap, which is fine: numbers are never reused."""
+    year = now.year
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    session.execute(
+        insert(ReferenceCounter)
+        .values(year=year, last=0)
+        .on_conflict_do_nothing(index_elements=["year"])
+    )
+    number = session.execute(
+        sa.update(ReferenceCounter)
+        .where(ReferenceCounter.year == year)
+        .values(last=ReferenceCounter.last + 1)
+        .returning(ReferenceCounter.last)
+    ).scalar_one()
+    return f"GRV-{year}-{number:06d}"

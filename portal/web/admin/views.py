@@ -1,0 +1,217 @@
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from portal import db
+from portal.domain.errors import InvalidInput
+from portal.domain.roles import Role
+from portal.models.committees import Seat
+from portal.services import accounts, committees, directory
+from portal.web.access import roles
+from portal.web.admin import bp
+from portal.web.admin.forms import (
+    ActiveForm,
+    CommitteeForm,
+    InviteForm,
+    RemoveSeatForm,
+    RolesForm,
+    SeatForm,
+    UserSearchForm,
+)
+from portal.web.forms import attach_error
+
+admin_only = roles(Role.ADMIN)
+
+
+@bp.get("/users")
+@admin_only
+def users():  # type: ignore[no-untyped-def]
+    form = UserSearchForm(request.args)
+    role = Role(form.role.data) if form.role.data in set(Role) else None
+    page = directory.search_users(
+        db.session(), current_user, form.q.data or "", role, request.args.get("page", 1, type=int)
+    )
+    return render_template("admin/users.html", form=form, page=page)
+
+
+@bp.route("/users/invite", methods=["GET", "POST"])
+@admin_only
+def invite():  # type: ignore[no-untyped-def]
+    form = InviteForm()
+    if form.validate_on_submit():
+        try:
+            invitation = accounts.invite(
+                db.session(),
+                current_user,
+                full_name=form.full_name.data or "",
+                email=form.email.data or "",
+                member_number=form.member_number.data,
+                roles={Role(r) for r in form.roles.data or []},
+            )
+        except InvalidInput as exc:
+            db.session().rollback()
+            attach_error(form, exc)
+        else:
+            db.commit()
+            link = url_for("auth.set_password", token=invitation.token, _external=True)
+            return render_template("admin/invited.html", user=invitation.user, link=link)
+    return render_template("admin/invite.html", form=form), 400 if form.errors else 200
+
+
+@bp.get("/users/<int:user_id>")
+@admin_only
+def user(user_id: int):  # type: ignore[no-untyped-def]
+    person = directory.get_user(db.session(), current_user, user_id)
+    roles_form = RolesForm(data={"roles": sorted(person.roles)})
+    return render_template(
+        "admin/user.html",
+        person=person,
+        roles_form=roles_form,
+        active_form=ActiveForm(),
+        seats=committees.committees_of(db.session(), person),
+    )
+
+
+@bp.post("/users/<int:user_id>/roles")
+@admin_only
+def user_roles(user_id: int):  # type: ignore[no-untyped-def]
+    person = directory.get_user(db.session(), current_user, user_id)
+    form = RolesForm()
+    if form.validate_on_submit():
+        try:
+            directory.set_roles(
+                db.session(), current_user, person, {Role(r) for r in form.roles.data or []}
+            )
+        except InvalidInput as exc:
+            db.session().rollback()
+            flash(str(exc), "error")
+            return redirect(url_for("admin.user", user_id=user_id))
+        db.commit()
+        flash(f"Roles of {person.full_name} updated.", "success")
+    else:
+        flash("Choose valid roles.", "error")
+    return redirect(url_for("admin.user", user_id=user_id))
+
+
+@bp.post("/users/<int:user_id>/active")
+@admin_only
+def user_active(user_id: int):  # type: ignore[no-untyped-def]
+    person = directory.get_user(db.session(), current_user, user_id)
+    form = ActiveForm()
+    if form.validate_on_submit():
+        active = form.active.data == "1"
+        try:
+            directory.set_active(db.session(), current_user, person, active)
+        except InvalidInput as exc:
+            db.session().rollback()
+            flash(str(exc), "error")
+        else:
+            db.commit()
+            flash(
+                f"{person.full_name} can sign in again."
+                if active
+                else f"{person.full_name} is deactivated and signed out everywhere.",
+                "success",
+            )
+    return redirect(url_for("admin.user", user_id=user_id))
+
+
+@bp.route("/committees", methods=["GET", "POST"])
+@admin_only
+def committees_page():  # type: ignore[no-untyped-def]
+    form = CommitteeForm()
+    if form.validate_on_submit():
+        try:
+            committee = committees.save_committee(
+                db.session(),
+                current_user,
+                name=form.name.data or "",
+                description=form.description.data or "",
+            )
+        except InvalidInput as exc:
+            db.session().rollback()
+            attach_error(form, exc)
+        else:
+            db.commit()
+            flash(f"Committee “{committee.name}” created.", "success")
+            return redirect(url_for("admin.committee", committee_id=committee.id))
+    listing = committees.list_committees(db.session(), current_user)
+    return render_template("admin/committees.html", form=form, committees=listing), (
+        400 if form.errors else 200
+    )
+
+
+@bp.route("/committees/<int:committee_id>", methods=["GET", "POST"])
+@admin_only
+def committee(committee_id: int):  # type: ignore[no-untyped-def]
+    item = committees.get_committee(db.session(), current_user, committee_id)
+    form = CommitteeForm(obj=item)
+    if form.validate_on_submit():
+        try:
+            committees.save_committee(
+                db.session(),
+                current_user,
+                name=form.name.data or "",
+                description=form.description.data or "",
+                committee=item,
+            )
+        except InvalidInput as exc:
+            db.session().rollback()
+            attach_error(form, exc)
+        else:
+            db.commit()
+            flash("Committee saved.", "success")
+            return redirect(url_for("admin.committee", committee_id=committee_id))
+    return _committee_page(item, form=form)
+
+
+def _committee_page(item, form=None, seat_form=None):  # type: ignore[no-untyped-def]
+    form = form or CommitteeForm(obj=item)
+    seat_form = seat_form or SeatForm()
+    status = 400 if form.errors or seat_form.errors else 200
+    return (
+        render_template(
+            "admin/committee.html",
+            committee=item,
+            form=form,
+            seat_form=seat_form,
+            remove_form=RemoveSeatForm(),
+        ),
+        status,
+    )
+
+
+@bp.post("/committees/<int:committee_id>/seats")
+@admin_only
+def committee_seat(committee_id: int):  # type: ignore[no-untyped-def]
+    item = committees.get_committee(db.session(), current_user, committee_id)
+    seat_form = SeatForm()
+    if seat_form.validate_on_submit():
+        person = committees.find_user_by_email(db.session(), seat_form.email.data or "")
+        if person is None:
+            seat_form.email.errors.append("No account has this email address.")
+        else:
+            try:
+                committees.add_member(
+                    db.session(), current_user, item, person, Seat(seat_form.seat.data)
+                )
+            except InvalidInput as exc:
+                db.session().rollback()
+                seat_form.email.errors.append(str(exc))
+            else:
+                db.commit()
+                flash(f"{person.full_name} now sits on {item.name}.", "success")
+                return redirect(url_for("admin.committee", committee_id=committee_id))
+    return _committee_page(item, seat_form=seat_form)
+
+
+@bp.post("/committees/<int:committee_id>/seats/<int:user_id>/remove")
+@admin_only
+def committee_seat_remove(committee_id: int, user_id: int):  # type: ignore[no-untyped-def]
+    item = committees.get_committee(db.session(), current_user, committee_id)
+    if RemoveSeatForm().validate_on_submit():
+        committees.remove_member(db.session(), current_user, item, user_id)
+        db.commit()
+        flash("Removed from the committee.", "success")
+    return redirect(url_for("admin.committee", committee_id=committee_id))

@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from portal import db
+from portal.domain.errors import InvalidInput
+from portal.extensions import limiter
+from portal.services import accounts
+from portal.web import sessions
+from portal.web.access import public, signed_in
+from portal.web.auth import bp
+from portal.web.auth.forms import ChangePasswordForm, RegisterForm, SetPasswordForm, SignInForm
+from portal.web.forms import attach_error, safe_next
+from portal.web.home import start_page
+
+
+def _registration_mode() -> str:
+    return current_app.extensions["portal.settings"].registration
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@public
+@limiter.limit("10 per hour", methods=["POST"])
+def register():  # type: ignore[no-untyped-def]
+    if _registration_mode() != "open":
+        return render_template("auth/invite_only.html")
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.register(
+                db.session(),
+                full_name=form.full_name.data or "",
+                email=form.email.data or "",
+                member_number=form.member_number.data,
+                password=form.password.data or "",
+                mode=_registration_mode(),
+            )
+        except InvalidInput as exc:
+            db.session().rollback()
+            attach_error(form, exc)
+        else:
+            sessions.sign_in(user)
+            db.commit()
+            flash("Welcome. Your account is ready.", "success")
+            return redirect(url_for("member.my_grievances"))
+    return render_template("auth/register.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+@public
+@limiter.limit("10 per minute", methods=["POST"])
+def sign_in():  # type: ignore[no-untyped-def]
+    form = SignInForm()
+    target = safe_next(request.args.get("next"))
+    if form.validate_on_submit():
+        user = accounts.authenticate(db.session(), form.email.data or "", form.password.data or "")
+        if user is None:
+            db.session().rollback()
+            form.form_errors.append("That email address and password do not match an account.")
+        else:
+            sessions.sign_in(user)
+            db.commit()
+            return redirect(target or url_for(start_page(user.roles)))
+    status = 400 if form.errors or form.form_errors else 200
+    return render_template(
+        "auth/sign_in.html", form=form, registration=_registration_mode()
+    ), status
+
+
+@bp.post("/sign-out")
+@public
+def sign_out():  # type: ignore[no-untyped-def]
+    if current_user.is_authenticated:
+        sessions.sign_out()
+        db.commit()
+    flash("You have signed out.", "success")
+    return redirect(url_for("auth.sign_in"))
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@signed_in
+def account():  # type: ignore[no-untyped-def]
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.change_password(
+                db.session(),
+                current_user,
+                form.current_password.data or "",
+                form.new_password.data or "",
+                sessions.current_token(),
+            )
+        except InvalidInput as exc:
+            db.session().rollback()
+            attach_error(form, exc)
+        else:
+            db.commit()
+            flash("Your password has been changed. Other browsers were signed out.", "success")
+            return redirect(url_for("auth.account"))
+    return render_template("auth/account.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/set-password/<token>", methods=["GET", "POST"])
+@public
+@limiter.limit("20 per hour", methods=["POST"])
+def set_password(token: str):  # type: ignore[no-untyped-def]
+    user = accounts.token_user(db.session(), token)
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.set_password_with_token(db.session(), token, form.password.data or "")
+        except InvalidInput as exc:
+            db.session().rollback()
+            attach_error(form, exc)
+        else:
+            sessions.sign_in(user)
+            db.commit()
+            flash("Your password is set and you are signed in.", "success")
+            return redirect(url_for(start_page(user.roles)))
+    return render_template("auth/set_password.html", form=form, user=user), (
+        400 if form.errors else 200
+    )

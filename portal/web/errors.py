@@ -1,0 +1,120 @@
+"""Friendly error pages, and domain errors mapped to statuses."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+
+from flask import Flask, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from portal.domain.errors import (
+    DomainError,
+    InvalidInput,
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+    StaleCase,
+)
+from portal.security.errors import DecryptionError
+
+log = logging.getLogger("portal.errors")
+
+TITLES = {
+    400: "We could not understand that request",
+    403: "You do not have access to this page",
+    404: "We could not find that page",
+    405: "That action is not available here",
+    409: "This changed while you were working on it",
+    413: "That upload is too large",
+    429: "Too many attempts",
+    500: "Something went wrong on our side",
+}
+
+DOMAIN_STATUS: list[tuple[type[DomainError], int]] = [
+    (PermissionDenied, 403),
+    (NotFound, 404),
+    (StaleCase, 409),
+    (InvalidTransition, 409),
+    (InvalidInput, 400),
+    (DomainError, 400),
+]
+
+
+def render_error(status: int, message: str | None = None, incident: str | None = None):  # type: ignore[no-untyped-def]
+    from portal import db
+
+    # A failed request must not leave half a change for the error page to commit.
+    if request:
+        db.session().rollback()
+    return (
+        render_template(
+            "errors/error.html",
+            status=status,
+            title=TITLES.get(status, "Something went wrong"),
+            message=message,
+            incident=incident,
+        ),
+        status,
+    )
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def _csrf(_exc: CSRFError):  # type: ignore[no-untyped-def]
+        return render_error(
+            400,
+            "This form expired or was opened in another window. "
+            "Please go back, reload the page and try again. Nothing was saved.",
+        )
+
+    @app.errorhandler(DomainError)
+    def _domain(exc: DomainError):  # type: ignore[no-untyped-def]
+        status = next(code for cls, code in DOMAIN_STATUS if isinstance(exc, cls))
+        return render_error(status, str(exc))
+
+    @app.errorhandler(DecryptionError)
+    def _decryption(_exc: DecryptionError):  # type: ignore[no-untyped-def]
+        incident = secrets.token_hex(4).upper()
+        log.error(
+            "decryption failed on %s %s (incident %s)", request.method, request.path, incident
+        )
+        return render_error(
+            500,
+            "This case could not be opened safely. The administrators have been alerted.",
+            incident,
+        )
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):  # type: ignore[no-untyped-def]
+        if exc.code is None or exc.code < 400:
+            return exc
+        if exc.code == 500:
+            return _server_error(exc)
+        return render_error(exc.code, _message(exc))
+
+    @app.errorhandler(Exception)
+    def _server_error(exc: Exception):  # type: ignore[no-untyped-def]
+        incident = secrets.token_hex(4).upper()
+        original = getattr(exc, "original_exception", exc)
+        log.error(
+            "unhandled %s on %s %s (incident %s)",
+            type(original).__name__,
+            request.method,
+            request.path,
+            incident,
+            exc_info=original if not isinstance(original, InternalServerError) else None,
+        )
+        return render_error(500, None, incident)
+
+
+def _message(exc: HTTPException) -> str | None:
+    if exc.code == 413:
+        return (
+            "Files can be up to the size shown on the form. "
+            "Nothing was saved; please try again with smaller files."
+        )
+    if exc.code == 429:
+        return "Please wait a minute before trying again."
+    return None

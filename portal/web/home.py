@@ -1,0 +1,27 @@
+"""The front door: a welcome for visitors, each person's own start page otherwise."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, url_for
+from flask_login import current_user
+
+from portal.domain.roles import Role
+from portal.web.access import public
+
+bp = Blueprint("home", __name__)
+
+
+@bp.get("/")
+@public
+def index():  # type: ignore[no-untyped-def]
+    if current_user.is_authenticated:
+        return redirect(url_for(start_page(current_user.roles)))
+    return render_template("home/index.html")
+
+
+def start_page(roles: frozenset[Role]) -> str:
+    if Role.ADMIN in roles:
+        return "admin.users"
+    if Role.MEMBER in roles:
+        return "member.my_grievances"
+    return "auth.account"

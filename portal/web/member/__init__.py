@@ -1,0 +1,7 @@
+"""The member's side: filing grievances and following them."""
+
+from flask import Blueprint
+
+bp = Blueprint("member", __name__)
+
+from portal.web.member import views  # noqa: E402,F401

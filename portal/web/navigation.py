@@ -1,0 +1,44 @@
+"""The navigation shows what the signed-in person can do, nothing more."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask, current_app, request, url_for
+from flask_login import current_user
+
+from portal.domain.roles import Role
+
+
+@dataclass(frozen=True)
+class NavItem:
+    endpoint: str
+    label: str
+    roles: frozenset[Role] | None = None  # None: everyone signed in
+
+    def visible_to(self, roles: frozenset[Role]) -> bool:
+        return self.roles is None or bool(self.roles & roles)
+
+
+ITEMS = [
+    NavItem("member.my_grievances", "My grievances", frozenset({Role.MEMBER})),
+    NavItem("admin.users", "Users", frozenset({Role.ADMIN})),
+    NavItem("admin.committees_page", "Committees", frozenset({Role.ADMIN})),
+    NavItem("public.procedure", "How we handle grievances"),
+    NavItem("auth.account", "My account"),
+]
+
+
+def init_app(app: Flask) -> None:
+    @app.context_processor
+    def _nav() -> dict[str, object]:
+        items: list[tuple[str, str, bool]] = []
+        if current_user.is_authenticated:
+            for item in ITEMS:
+                if item.endpoint in current_app.view_functions and item.visible_to(
+                    current_user.roles
+                ):
+                    items.append(
+                        (url_for(item.endpoint), item.label, request.endpoint == item.endpoint)
+                    )
+        return {"nav_items": items, "settings": current_app.extensions["portal.settings"]}

@@ -1,0 +1,63 @@
+"""The procedure page and a page per category, rendered from ``policies/*.md``.
+
+The Markdown is the association's text; the tables in it (targets, categories,
+ladder, a category's summary) are generated from the TOML at the page's
+``{{ block }}`` lines, so a number is never typed twice.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from flask import abort, render_template
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+from portal.policies import current_policies
+from portal.policies.types import PROCEDURE, Page
+from portal.web.access import public
+from portal.web.public import bp
+
+# Raw HTML off: anything HTML-like in a page is shown as text, never run.
+_MARKDOWN = MarkdownIt("commonmark", {"html": False}).enable("table")
+
+
+@lru_cache(maxsize=64)
+def render_markdown(text: str) -> Markup:
+    """HTML of a Markdown chunk (cached: pages change only when the policy set does)."""
+    return Markup(_MARKDOWN.render(text))  # noqa: S704  (escaped by markdown-it, html off)
+
+
+def segments(page: Page) -> list[tuple[str, Markup | str]]:
+    """("html", markup) for the association's text, ("block", name) for a generated table."""
+    return [
+        ("html", render_markdown(text)) if kind == "markdown" else ("block", text)
+        for kind, text in page.segments()
+    ]
+
+
+@bp.get("/policies/")
+@public
+def procedure():  # type: ignore[no-untyped-def]
+    policies = current_policies()
+    page = policies.pages[PROCEDURE]
+    return render_template(
+        "public/procedure.html", page=page, segments=segments(page), policies=policies
+    )
+
+
+@bp.get("/policies/<slug>")
+@public
+def category(slug: str):  # type: ignore[no-untyped-def]
+    policies = current_policies()
+    found = policies.categories.get(slug)
+    if found is None:
+        abort(404)
+    page = policies.pages[slug]
+    return render_template(
+        "public/category.html",
+        page=page,
+        segments=segments(page),
+        policies=policies,
+        category=found,
+    )

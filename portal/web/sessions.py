@@ -1,0 +1,53 @@
+"""Flask-Login bound to server-side sessions: the cookie names a session row."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Flask, current_app, session
+from flask_login import login_user, logout_user
+
+from portal import db
+from portal.extensions import login_manager
+from portal.models.users import User
+from portal.services import accounts
+
+SESSION_KEY = "sid"
+
+
+def init_app(app: Flask) -> None:
+    login_manager.login_view = "auth.sign_in"
+    login_manager.login_message = "Please sign in to continue."
+    login_manager.session_protection = None  # our server-side sessions do this job
+
+    @login_manager.user_loader
+    def _load(user_id: str) -> User | None:
+        settings = current_app.extensions["portal.settings"]
+        try:
+            uid = int(user_id)
+        except ValueError:
+            return None
+        return accounts.resume_session(
+            db.session(),
+            uid,
+            session.get(SESSION_KEY),
+            max_age=timedelta(hours=settings.session_hours),
+        )
+
+
+def sign_in(user: User) -> None:
+    """Start a new server-side session; the old cookie's contents are discarded."""
+    accounts.end_session(db.session(), session.get(SESSION_KEY))
+    session.clear()
+    session[SESSION_KEY] = accounts.start_session(db.session(), user)
+    login_user(user)
+
+
+def sign_out() -> None:
+    accounts.end_session(db.session(), session.get(SESSION_KEY))
+    logout_user()
+    session.clear()
+
+
+def current_token() -> str | None:
+    return session.get(SESSION_KEY)

@@ -1,0 +1,155 @@
+"""Fixtures: one migrated database per run, one rolled-back transaction per test.
+
+SQLite by default; PostgreSQL when PORTAL_TEST_POSTGRES names a server URL, in
+which case a database is created for the run and dropped after it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from portal import create_app
+from portal.config import Settings
+from portal.db import database, make_engine
+from portal.security import keys as keyring
+
+PG_BASE = os.environ.get("PORTAL_TEST_POSTGRES")
+
+
+def _admin_url(url: str) -> sa.URL:
+    return sa.make_url(url)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if not PG_BASE:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'portal.db'}"
+        return
+    base = sa.make_url(PG_BASE)
+    name = f"portal_test_{os.getpid()}_{secrets.token_hex(3)}"
+    admin = make_engine(base.render_as_string(hide_password=False), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+def migrate(url: str) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config(toml_file=str(Path(__file__).resolve().parent.parent / "pyproject.toml"))
+    config.attributes["url"] = url
+    command.upgrade(config, "head")
+
+
+def make_settings(instance: Path, url: str, **changes: object) -> Settings:
+    return Settings(
+        env="test",
+        testing=True,
+        instance_path=instance,
+        database_url=url,
+        argon2_fast=True,
+    ).with_(**changes)
+
+
+@pytest.fixture(scope="session")
+def instance(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("instance")
+    keyring.init_keys(path / "keys")
+    return path
+
+
+@pytest.fixture(scope="session")
+def base_app(instance: Path, database_url: str) -> Iterator[Flask]:
+    migrate(database_url)
+    app = create_app(make_settings(instance, database_url))
+    yield app
+    database(app).engine.dispose()
+
+
+@pytest.fixture
+def app(base_app: Flask) -> Iterator[Flask]:
+    """The shared app, bound to a connection whose transaction is rolled back after the test."""
+    db = database(base_app)
+    material = keyring.current()
+    connection = db.engine.connect()
+    outer = connection.begin()
+    original = db.sessionmaker
+    db.sessionmaker = sessionmaker(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
+    try:
+        yield base_app
+    finally:
+        db.sessionmaker = original
+        outer.rollback()
+        connection.close()
+        keyring.install(material)
+
+
+@pytest.fixture
+def session(app: Flask) -> Iterator[Session]:
+    """A session in the test's transaction, for arranging data and checking results."""
+    s = database(app).new_session()
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask):  # type: ignore[no-untyped-def]
+    return app.test_cli_runner()
+
+
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_token(html: str) -> str:
+    match = CSRF_RE.search(html)
+    assert match, "page has no CSRF token"
+    return match.group(1)
+
+
+class Browser:
+    """Drives the test client the way a person does: open a page, fill its form, submit."""
+
+    def __init__(self, client: FlaskClient) -> None:
+        self.client = client
+
+    def get(self, url: str, **kw: object):  # type: ignore[no-untyped-def]
+        return self.client.get(url, **kw)
+
+    def submit(self, url: str, data: dict[str, object], form_url: str | None = None, **kw: object):  # type: ignore[no-untyped-def]
+        page = self.client.get(form_url or url)
+        token = csrf_token(page.get_data(as_text=True))
+        return self.client.post(url, data={"csrf_token": token, **data}, **kw)
+
+    def sign_in(self, email: str, password: str):  # type: ignore[no-untyped-def]
+        return self.submit("/sign-in", {"email": email, "password": password})
+
+    def sign_out(self):  # type: ignore[no-untyped-def]
+        return self.submit("/sign-out", {}, form_url="/account")
+
+
+@pytest.fixture
+def browser(client: FlaskClient) -> Browser:
+    return Browser(client)

@@ -1,0 +1,52 @@
+"""Plain factory functions for test data. They flush; the test's transaction rolls back."""
+
+from __future__ import annotations
+
+import itertools
+
+from sqlalchemy.orm import Session
+
+from portal.domain.roles import Role
+from portal.models.committees import Committee, CommitteeMembership, Seat
+from portal.models.users import User
+from portal.security.passwords import hash_password
+
+PASSWORD = "correct horse battery staple"
+_seq = itertools.count(1)
+
+
+def make_user(
+    session: Session,
+    *roles: Role,
+    email: str | None = None,
+    name: str | None = None,
+    password: str | None = PASSWORD,
+    member_number: str | None = None,
+    active: bool = True,
+) -> User:
+    n = next(_seq)
+    email = email or f"person{n}@example.org"
+    user = User(
+        email=email,
+        email_key=email.casefold(),
+        full_name=name or f"Person {n}",
+        member_number=member_number,
+        password_hash=hash_password(password) if password else None,
+        active=active,
+    )
+    user.set_roles(set(roles) or {Role.MEMBER})
+    session.add(user)
+    session.flush()
+    return user
+
+
+def make_committee(session: Session, slug: str = "ethics", name: str | None = None) -> Committee:
+    committee = Committee(slug=slug, name=name or slug.replace("-", " ").title(), description="")
+    session.add(committee)
+    session.flush()
+    return committee
+
+
+def seat(session: Session, committee: Committee, user: User, seat: Seat = Seat.REVIEWER) -> None:
+    session.add(CommitteeMembership(committee=committee, user=user, seat=seat.value))
+    session.flush()

@@ -1,0 +1,80 @@
+"""Production refuses unsafe settings; a missing key stops start-up."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from portal import StartupError, create_app
+from portal.config import Settings, SettingsError
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"debug": True}, "PORTAL_DEBUG must be off"),
+        ({"secret_key": "short"}, "shorter than 32"),
+        ({"secret_key": None}, "missing"),
+        ({"secret_key": "change-me"}, "development value"),
+    ],
+)
+def test_production_refuses_unsafe_settings(changes, message):
+    settings = Settings(env="production", secret_key="x" * 40).with_(**changes)
+    with pytest.raises(SettingsError, match=message):
+        settings.check()
+
+
+def test_production_accepts_a_long_random_secret():
+    Settings(env="production", secret_key="k" * 48).check()
+
+
+def test_settings_from_environment():
+    settings = Settings.from_env(
+        {"PORTAL_ENV": "production", "PORTAL_DATABASE_URL": "postgresql+psycopg://db/x",
+         "PORTAL_REGISTRATION": "invite", "PORTAL_MAX_UPLOAD_MB": "5"}
+    )
+    assert settings.production and settings.registration == "invite"
+    assert settings.resolved_database_url == "postgresql+psycopg://db/x"
+    assert settings.max_upload_mb == 5
+    with pytest.raises(Exception):  # noqa: B017 - frozen
+        settings.env = "development"  # type: ignore[misc]
+
+
+def test_create_app_without_keys_raises_a_one_line_error(tmp_path):
+    with pytest.raises(StartupError) as info:
+        create_app(Settings(testing=True, instance_path=tmp_path, database_url="sqlite://"))
+    assert "flask keys init" in str(info.value) and "\n" not in str(info.value)
+
+
+def _flask(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    environ = {"PATH": "/usr/bin:/bin", "PORTAL_INSTANCE_PATH": str(tmp_path), **env}
+    return subprocess.run(
+        [sys.executable, "-m", "flask", *args], cwd=ROOT, env=environ,
+        capture_output=True, text=True, timeout=60, check=False,
+    )
+
+
+def test_startup_without_keys_exits_non_zero_with_one_line(tmp_path):
+    result = _flask(tmp_path, "demo", "seed")
+    assert result.returncode != 0
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert lines == [lines[0]] and "portal: cannot start" in lines[0]
+    assert "flask keys init" in lines[0]
+
+
+def test_keys_init_works_on_a_bare_machine_and_writes_0600_files(tmp_path):
+    result = _flask(tmp_path, "keys", "init")
+    assert result.returncode == 0, result.stderr
+    for name in ("kek.json", "index.key", "secret.key"):
+        assert (tmp_path / "keys" / name).stat().st_mode & 0o777 == 0o600
+
+
+def test_production_with_debug_exits_non_zero(tmp_path):
+    _flask(tmp_path, "keys", "init")
+    result = _flask(tmp_path, "demo", "seed", PORTAL_ENV="production", PORTAL_DEBUG="1")
+    assert result.returncode != 0 and "PORTAL_DEBUG must be off" in result.stderr

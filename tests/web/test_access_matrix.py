@@ -1,0 +1,88 @@
+"""Deny by default: every route declares who may reach it, and each role gets what it should."""
+
+from __future__ import annotations
+
+import pytest
+
+from portal.domain.roles import Role
+from portal.web.access import access_of
+from tests.conftest import Browser
+from tests.factories import PASSWORD, make_committee, make_user
+
+
+def test_every_route_declares_who_may_reach_it(app):
+    undeclared = [
+        rule.endpoint
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint != "static" and access_of(app.view_functions[rule.endpoint]) is None
+    ]
+    assert undeclared == []
+
+
+def test_an_undeclared_route_is_refused(app, client):
+    # A view added without a declaration must not leak: the guard refuses it.
+    app.view_functions["public.procedure"], original = (
+        lambda: "leak",
+        app.view_functions["public.procedure"],
+    )
+    try:
+        assert client.get("/policies/").status_code == 403
+    finally:
+        app.view_functions["public.procedure"] = original
+
+
+ANON, MEMBER, REVIEWER, CHAIR, ADMIN, AUDITOR = "anonymous", *Role
+WHO = [ANON, Role.MEMBER, Role.REVIEWER, Role.CHAIR, Role.ADMIN, Role.AUDITOR]
+
+# GET routes and the roles that may open them; others get 403 (302 to sign-in if anonymous).
+MATRIX: list[tuple[str, set[object]]] = [
+    ("/", {"*"}),
+    ("/sign-in", {"*"}),
+    ("/register", {"*"}),
+    ("/policies/", {"*"}),
+    ("/account", {Role.MEMBER, Role.REVIEWER, Role.CHAIR, Role.ADMIN, Role.AUDITOR}),
+    ("/my/grievances", {Role.MEMBER}),
+    ("/admin/users", {Role.ADMIN}),
+    ("/admin/users/invite", {Role.ADMIN}),
+    ("/admin/users/{user}", {Role.ADMIN}),
+    ("/admin/committees", {Role.ADMIN}),
+    ("/admin/committees/{committee}", {Role.ADMIN}),
+]
+
+
+@pytest.mark.parametrize("who", WHO, ids=str)
+def test_role_route_matrix(app, session, who):
+    committee = make_committee(session)
+    target = make_user(session)
+    if who != ANON:
+        make_user(session, who, email=f"{who}@example.org")
+    session.commit()
+    browser = Browser(app.test_client())
+    if who != ANON:
+        assert browser.sign_in(f"{who}@example.org", PASSWORD).status_code == 302
+    failures = []
+    for template, allowed in MATRIX:
+        url = template.format(user=target.id, committee=committee.id)
+        status = browser.get(url).status_code
+        if "*" in allowed or who in allowed:
+            expected = {200, 302} if url == "/" else {200}
+        else:
+            expected = {302} if who == ANON else {403}
+        if status not in expected:
+            failures.append(f"{who} GET {url}: {status}, expected {sorted(expected)}")
+    assert failures == []
+
+
+def test_posts_are_checked_too(app, session):
+    """A member posting to an admin action is refused before anything changes."""
+    target = make_user(session)
+    make_user(session, Role.MEMBER, email="sneaky@example.org")
+    session.commit()
+    browser = Browser(app.test_client())
+    browser.sign_in("sneaky@example.org", PASSWORD)
+    response = browser.submit(
+        f"/admin/users/{target.id}/roles", {"roles": ["administrator"]}, form_url="/account"
+    )
+    assert response.status_code == 403
+    session.refresh(target)
+    assert target.roles == {Role.MEMBER}

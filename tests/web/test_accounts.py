@@ -1,0 +1,183 @@
+"""Account flows driven through their forms, CSRF on."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from portal.domain.roles import Role
+from portal.models.users import User, UserSession
+from tests.factories import PASSWORD, make_user
+
+GOOD = "a quiet harbour at dawn"
+
+
+def register(browser, follow_redirects=False, **overrides):  # type: ignore[no-untyped-def]
+    data = {
+        "full_name": "Nadia Volkova",
+        "email": "Nadia@Example.org",
+        "member_number": "m-2001",
+        "password": GOOD,
+        "confirm": GOOD,
+        **overrides,
+    }
+    return browser.submit("/register", data, follow_redirects=follow_redirects)
+
+
+def test_member_registers_and_lands_on_my_grievances(browser, session):
+    response = register(browser, follow_redirects=True)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "My grievances" in html and "You have not filed a grievance yet" in html
+    user = session.scalar(sa.select(User).where(User.email_key == "nadia@example.org"))
+    assert user is not None and user.roles == {Role.MEMBER}
+    assert user.member_number == "M-2001"
+    assert user.password_hash.startswith("$argon2id$")
+
+
+def test_email_is_unique_regardless_of_case(browser, session):
+    make_user(session, email="taken@example.org")
+    session.commit()
+    response = register(browser, email="TAKEN@example.org")
+    assert response.status_code == 400
+    assert "An account with this email address already exists." in response.get_data(as_text=True)
+
+
+def test_bad_registration_keeps_values_and_explains_each_field(browser, session):
+    response = register(browser, password="short", confirm="different")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "The two passwords are not the same." in html
+    assert 'value="Nadia Volkova"' in html
+    assert session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
+
+
+def test_common_and_short_passwords_are_refused(browser):
+    for password, message in [
+        ("password1234", "too common"),
+        ("qwertyuiop12345", "too common"),
+        ("aaaaaaaaaaaaaa", "too common"),
+        ("tiny-pass", "at least 12 characters"),
+    ]:
+        html = register(browser, password=password, confirm=password).get_data(as_text=True)
+        assert message in html, password
+
+
+def test_wrong_password_and_unknown_email_get_the_same_answer(browser, session):
+    make_user(session, email="known@example.org")
+    session.commit()
+    wrong = browser.sign_in("known@example.org", "not the password at all")
+    unknown = browser.sign_in("nobody@example.org", PASSWORD)
+    assert wrong.status_code == unknown.status_code == 400
+    message = "That email address and password do not match an account."
+    assert message in wrong.get_data(as_text=True)
+    assert message in unknown.get_data(as_text=True)
+
+
+def test_sign_in_is_case_insensitive_and_renews_the_session(browser, client, session):
+    make_user(session, email="case@example.org")
+    session.commit()
+    with client.session_transaction() as s:
+        s["sid"] = "planted-by-an-attacker"
+    response = browser.sign_in("CASE@example.org", PASSWORD)
+    assert response.status_code == 302
+    with client.session_transaction() as s:
+        assert s["sid"] != "planted-by-an-attacker"
+
+
+def test_sign_out_ends_the_session_on_the_server(browser, client, session):
+    make_user(session, email="leaver@example.org")
+    session.commit()
+    browser.sign_in("leaver@example.org", PASSWORD)
+    with client.session_transaction() as s:
+        stolen = dict(s)
+    assert client.get("/my/grievances").status_code == 200
+    browser.sign_out()
+    # Replaying the cookie from before sign-out does not get back in.
+    with client.session_transaction() as s:
+        s.update(stolen)
+    response = client.get("/my/grievances")
+    assert response.status_code == 302 and "/sign-in" in response.headers["Location"]
+    assert session.scalar(sa.select(sa.func.count()).where(UserSession.revoked_at.is_not(None))) == 1
+
+
+def test_change_password_needs_the_current_one_and_signs_out_elsewhere(app, browser, session):
+    make_user(session, email="mover@example.org")
+    session.commit()
+    other = app.test_client()
+    from tests.conftest import Browser
+
+    Browser(other).sign_in("mover@example.org", PASSWORD)
+    browser.sign_in("mover@example.org", PASSWORD)
+    bad = browser.submit(
+        "/account",
+        {"current_password": "wrong wrong wrong", "new_password": GOOD, "confirm": GOOD},
+    )
+    assert bad.status_code == 400 and "Your current password is not right." in bad.get_data(as_text=True)
+    ok = browser.submit(
+        "/account",
+        {"current_password": PASSWORD, "new_password": GOOD, "confirm": GOOD},
+        follow_redirects=True,
+    )
+    assert "Your password has been changed" in ok.get_data(as_text=True)
+    assert other.get("/my/grievances").status_code == 302
+    browser.sign_out()
+    assert browser.sign_in("mover@example.org", GOOD).status_code == 302
+
+
+def test_next_only_accepts_a_path_on_this_site(browser, session):
+    make_user(session, email="next@example.org")
+    session.commit()
+    for target, expected in [
+        ("/account", "/account"),
+        ("https://evil.example/", "/my/grievances"),
+        ("//evil.example/", "/my/grievances"),
+        ("/\\evil.example", "/my/grievances"),
+    ]:
+        page = browser.get(f"/sign-in?next={target}")
+        from tests.conftest import csrf_token
+
+        response = browser.client.post(
+            f"/sign-in?next={target}",
+            data={
+                "csrf_token": csrf_token(page.get_data(as_text=True)),
+                "email": "next@example.org",
+                "password": PASSWORD,
+            },
+        )
+        assert response.headers["Location"] == expected, target
+        browser.sign_out()
+
+
+def test_deactivated_user_is_out_on_the_next_request(browser, session, app):
+    from portal.services import directory
+
+    admin = make_user(session, Role.ADMIN)
+    victim = make_user(session, email="gone@example.org")
+    session.commit()
+    browser.sign_in("gone@example.org", PASSWORD)
+    assert browser.get("/my/grievances").status_code == 200
+    with app.test_request_context():
+        directory.set_active(session, admin, session.get(User, victim.id), False)
+    session.commit()
+    assert browser.get("/my/grievances").status_code == 302
+    assert browser.sign_in("gone@example.org", PASSWORD).status_code == 400
+
+
+def test_password_is_rehashed_when_parameters_change(browser, session):
+    from argon2 import PasswordHasher
+
+    old = PasswordHasher(time_cost=1, memory_cost=16, parallelism=1).hash(PASSWORD)
+    user = make_user(session, email="old@example.org")
+    user.password_hash = old
+    session.commit()
+    assert browser.sign_in("old@example.org", PASSWORD).status_code == 302
+    session.refresh(user)
+    assert user.password_hash != old and "m=8" in user.password_hash
+
+
+def test_csrf_missing_is_refused_with_a_friendly_page(client, session):
+    make_user(session, email="csrf@example.org")
+    session.commit()
+    response = client.post("/sign-in", data={"email": "csrf@example.org", "password": PASSWORD})
+    assert response.status_code == 400
+    assert "This form expired" in response.get_data(as_text=True)

@@ -56,6 +56,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         RATELIMIT_HEADERS_ENABLED=False,
     )
     app.extensions["portal.settings"] = settings
+    app.extensions["portal.keys"] = material
     if not settings.testing:
         logging.basicConfig(
             level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s"

@@ -86,7 +86,8 @@ def base_app(instance: Path, database_url: str) -> Iterator[Flask]:
 def app(base_app: Flask) -> Iterator[Flask]:
     """The shared app, bound to a connection whose transaction is rolled back after the test."""
     db = database(base_app)
-    material = keyring.current()
+    material = base_app.extensions["portal.keys"]
+    keyring.install(material)
     connection = db.engine.connect()
     outer = connection.begin()
     original = db.sessionmaker

@@ -11,11 +11,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from flask import Flask, has_app_context
-from flask.cli import AppGroup
+from flask import Flask
+from flask.cli import AppGroup, ScriptInfo
 
 from portal.domain.errors import PolicyError
-from portal.policies import current_policies, load_policies
+from portal.policies import EXTENSION, current_policies, load_policies
 from portal.policies.loader import PolicyFileError, version_of
 from portal.policies.types import PolicySet
 
@@ -27,10 +27,16 @@ def register(app: Flask) -> None:
 
 
 def _configured_directory() -> Path:
-    if has_app_context():
-        directory = current_policies().directory
-        if directory is not None:
-            return directory
+    """The directory the app reads, or PORTAL_POLICIES_DIR when the app cannot start."""
+    info = click.get_current_context().find_object(ScriptInfo)
+    if info is not None:
+        try:
+            app = info.load_app()
+        except Exception:  # a broken set stops the app: that is what we are here to show
+            app = None
+        policies = app.extensions.get(EXTENSION) if app is not None else None
+        if policies is not None and policies.directory is not None:
+            return policies.directory
     from portal.config import Settings
 
     return Settings.from_env().policies_dir
@@ -59,8 +65,12 @@ def check(directory: Path | None) -> None:
 
 @group.command("diff")
 @click.argument("version")
-@click.option("--dir", "directory", type=click.Path(path_type=Path, file_okay=False),
-              help="Compare with this directory instead of the current set.")
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Compare with this directory instead of the current set.",
+)
 def diff(version: str, directory: Path | None) -> None:
     """Show what changed between a stored VERSION (or a prefix of it) and the current set."""
     from portal.db import session
@@ -77,7 +87,9 @@ def diff(version: str, directory: Path | None) -> None:
         raise click.ClickException(str(exc)) from None
     old = snapshot_of(row)
     if version_of(old) != row.version:
-        click.echo(f"warning: the stored snapshot of {row.version[:12]} does not match its hash", err=True)
+        click.echo(
+            f"warning: the stored snapshot of {row.version[:12]} does not match its hash", err=True
+        )
     try:
         current = load_policies(directory) if directory else current_policies()
     except PolicyFileError as exc:
@@ -109,9 +121,14 @@ def summary(policies: PolicySet) -> list[str]:
             f"  {c.slug:<12} {c.label:<34} committee {c.committee:<16}"
             f" default {c.default_priority:<7} {anonymous}, {len(c.keywords)} keywords"
         )
-    lines += ["", f"Priorities, in working time ({calendar.describe()}; 1 working day = {day:g} h):"]
+    lines += [
+        "",
+        f"Priorities, in working time ({calendar.describe()}; 1 working day = {day:g} h):",
+    ]
     for p in policies.priorities_in_order:
-        hours = [calendar.duration(t).total_seconds() / 3600 for t in (p.first_response, p.resolution)]
+        hours = [
+            calendar.duration(t).total_seconds() / 3600 for t in (p.first_response, p.resolution)
+        ]
         first = f"{p.first_response} ({hours[0]:g} h)"
         resolution = f"{p.resolution} ({hours[1]:g} h)"
         lines.append(f"  {p.rank}. {p.slug:<7} first response {first:<25} resolution {resolution}")
@@ -134,7 +151,8 @@ def summary(policies: PolicySet) -> list[str]:
             for r in policies.triage.high_risk.values()
         ),
         f"Retention: closed cases {periods.closed}, withdrawn cases {periods.withdrawn}",
-        f"Survey: sent {survey.send_after} after resolution{reminder}, closes after {survey.closes_after}",
+        f"Survey: sent {survey.send_after} after resolution{reminder},"
+        f" closes after {survey.closes_after}",
         f"Canned responses: {', '.join(policies.canned_responses)}",
         f"Pages: {', '.join(page.file for page in policies.pages.values())}",
     ]

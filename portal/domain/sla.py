@@ -115,7 +115,9 @@ def working_time_between(start: datetime, end: datetime, calendar: Calendar) -> 
     return total
 
 
-def due_dates(filed_at: datetime, priority: Priority, calendar: Calendar) -> tuple[datetime, datetime]:
+def due_dates(
+    filed_at: datetime, priority: Priority, calendar: Calendar
+) -> tuple[datetime, datetime]:
     """(first response due, resolution due) for a case filed at `filed_at`."""
     return (
         add_working_time(filed_at, calendar.duration(priority.first_response), calendar),

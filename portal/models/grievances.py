@@ -243,6 +243,8 @@ class PartyIndex(Base):
     kind: Mapped[str] = mapped_column(sa.String(20))  # "email" or "member_number"
     digest: Mapped[bytes] = mapped_column(sa.LargeBinary(32))
 
+    grievance: Mapped[Grievance] = relationship()
+
 
 class ReferenceCounter(Base):
     """The last case number handed out each year; numbers are never reused."""

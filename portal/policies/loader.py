@@ -13,6 +13,7 @@ comments, layout and the directory's location do not.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import re
 import tomllib
@@ -21,13 +22,11 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
-from markdown_it import MarkdownIt
 from pydantic import BaseModel, ValidationError
 
 from portal.domain.errors import PolicyError
+from portal.policies.pages import CATEGORY_BLOCKS, PROCEDURE, PROCEDURE_BLOCKS, check_page
 from portal.policies.types import (
-    BLOCK_LINE_RE,
-    PROCEDURE,
     Calendar,
     CategoriesFile,
     CommitteesFile,
@@ -55,14 +54,9 @@ FILES: dict[str, type[BaseModel]] = {
 }
 PROCEDURE_FILE = "procedure.md"
 CATEGORY_PAGES = "categories"
-# Blocks each kind of page may show; the procedure page must show the targets.
-PROCEDURE_BLOCKS = frozenset({"targets", "categories", "ladder"})
-CATEGORY_BLOCKS = frozenset({"targets", "ladder", "category"})
 
 BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
-# Parsing with HTML on lets us find raw HTML and refuse it; pages render with it off.
-_HTML_FINDER = MarkdownIt("commonmark", {"html": True}).enable("table")
 
 
 @dataclass(frozen=True)
@@ -72,7 +66,11 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.file}: {self.entry}: {self.message}" if self.entry else f"{self.file}: {self.message}"
+        return (
+            f"{self.file}: {self.entry}: {self.message}"
+            if self.entry
+            else f"{self.file}: {self.message}"
+        )
 
 
 class PolicyFileError(PolicyError):
@@ -225,8 +223,6 @@ def _problems(exc: ValidationError, shown: str) -> list[Problem]:
             message = error["msg"].removeprefix("Value error, ")
         else:
             message = f"{error['msg'][:1].lower()}{error['msg'][1:]} (found {value!r})"
-        if "[key]" in loc:
-            message = f"the name {message}" if kind == "value_error" else message
         problems.append(Problem(shown, entry or None, message))
     return problems
 
@@ -238,7 +234,9 @@ def _unknown_files(directory: Path, shown: str) -> list[Problem]:
             continue
         if path.suffix == ".toml" and path.name not in FILES:
             known = ", ".join(FILES)
-            problems.append(Problem(f"{shown}/{path.name}", None, f"unknown policy file (known: {known})"))
+            problems.append(
+                Problem(f"{shown}/{path.name}", None, f"unknown policy file (known: {known})")
+            )
         elif path.suffix == ".md" and path.name != PROCEDURE_FILE:
             problems.append(
                 Problem(
@@ -268,11 +266,23 @@ def _cross_checks(models: dict[str, Any], shown: str) -> list[Problem]:
 
     for slug, category in models["categories.toml"].categories.items():
         if slug == PROCEDURE:
-            add("categories.toml", f"categories.{slug}", f"'{PROCEDURE}' is the procedure page's name; choose another")
+            add(
+                "categories.toml",
+                f"categories.{slug}",
+                f"'{PROCEDURE}' is the procedure page's name; choose another",
+            )
         if category.committee not in committees:
-            add("categories.toml", f"categories.{slug}.committee", _one_of(category.committee, committees))
+            add(
+                "categories.toml",
+                f"categories.{slug}.committee",
+                _one_of(category.committee, committees),
+            )
         if category.default_priority not in priorities:
-            add("categories.toml", f"categories.{slug}.default_priority", _one_of(category.default_priority, names))
+            add(
+                "categories.toml",
+                f"categories.{slug}.default_priority",
+                _one_of(category.default_priority, names),
+            )
     for slug, rule in models["triage.toml"].high_risk.items():
         if rule.raise_to not in priorities:
             add("triage.toml", f"high_risk.{slug}.raise_to", _one_of(rule.raise_to, names))
@@ -280,16 +290,29 @@ def _cross_checks(models: dict[str, Any], shown: str) -> list[Problem]:
     seen: dict[int, str] = {}
     for priority in by_rank:
         if priority.rank in seen:
-            add("priorities.toml", f"priorities.{priority.slug}.rank", f"{priority.rank} is also the rank of '{seen[priority.rank]}'")
+            add(
+                "priorities.toml",
+                f"priorities.{priority.slug}.rank",
+                f"{priority.rank} is also the rank of '{seen[priority.rank]}'",
+            )
         seen[priority.rank] = priority.slug
         if calendar.duration(priority.first_response) > calendar.duration(priority.resolution):
-            add("priorities.toml", f"priorities.{priority.slug}.first_response", f"{priority.first_response} is longer than its resolution target ({priority.resolution})")
+            add(
+                "priorities.toml",
+                f"priorities.{priority.slug}.first_response",
+                f"{priority.first_response} is longer than its resolution target"
+                f" ({priority.resolution})",
+            )
     # A more urgent priority must never promise to take longer than a less urgent one.
-    for urgent, calmer in zip(by_rank, by_rank[1:], strict=False):
+    for urgent, calmer in itertools.pairwise(by_rank):
         for target in ("first_response", "resolution"):
             mine, theirs = getattr(urgent, target), getattr(calmer, target)
             if calendar.duration(mine) > calendar.duration(theirs):
-                add("priorities.toml", f"priorities.{urgent.slug}.{target}", f"{mine} is longer than the less urgent '{calmer.slug}' ({theirs})")
+                add(
+                    "priorities.toml",
+                    f"priorities.{urgent.slug}.{target}",
+                    f"{mine} is longer than the less urgent '{calmer.slug}' ({theirs})",
+                )
     return problems
 
 
@@ -309,7 +332,8 @@ def _read_pages(
         text = _read_text(directory / name, file, problems)
         if text is None:
             continue
-        found = _check_page(text, file, blocks, required, problems)
+        found, mistakes = check_page(text, blocks, required)
+        problems.extend(Problem(file, entry, message) for entry, message in mistakes)
         if found is not None:
             content[name] = text
             pages[slug] = Page(slug=slug, file=name, title=found, markdown=text)
@@ -318,45 +342,10 @@ def _read_pages(
         for path in sorted(folder.glob("*.md")):
             if path.stem not in categories_file.categories:
                 problems.append(
-                    Problem(f"{shown}/{CATEGORY_PAGES}/{path.name}", None, f"no category '{path.stem}' in categories.toml")
+                    Problem(
+                        f"{shown}/{CATEGORY_PAGES}/{path.name}",
+                        None,
+                        f"no category '{path.stem}' in categories.toml",
+                    )
                 )
     return pages
-
-
-def _check_page(
-    text: str, file: str, blocks: frozenset[str], required: str | None, problems: list[Problem]
-) -> str | None:
-    """Check a page's blocks, title and Markdown; return its title, or None if it is broken."""
-    before = len(problems)
-    used = set()
-    for number, line in enumerate(text.splitlines(), 1):
-        if "{{" not in line and "}}" not in line:
-            continue
-        match = BLOCK_LINE_RE.fullmatch(line)
-        if match is None:
-            problems.append(Problem(file, f"line {number}", "a {{ block }} must stand alone on its line"))
-        elif match[1] not in blocks:
-            allowed = ", ".join(f"{{{{ {b} }}}}" for b in sorted(blocks))
-            problems.append(
-                Problem(file, f"line {number}", f"unknown block {{{{ {match[1]} }}}} (this page may use {allowed})")
-            )
-        else:
-            used.add(match[1])
-    if required and required not in used:
-        problems.append(Problem(file, None, f"the page must show the {required} table: add a line {{{{ {required} }}}}"))
-
-    tokens = _HTML_FINDER.parse(text)
-    titles = [i for i, t in enumerate(tokens) if t.type == "heading_open" and t.tag == "h1"]
-    if not titles or titles[0] != 0:
-        problems.append(Problem(file, "line 1", "the page must start with its title as a '# Title' heading"))
-    for index in titles[1:]:
-        line = (tokens[index].map or [0])[0] + 1
-        problems.append(Problem(file, f"line {line}", "only the title may be a '# ' heading; use '## ' for sections"))
-    for token in tokens:
-        raw_html = token.type == "html_block" or any(c.type == "html_inline" for c in token.children or [])
-        if raw_html:
-            line = (token.map or [0])[0] + 1
-            problems.append(Problem(file, f"line {line}", "raw HTML is not shown to members; write Markdown instead"))
-    if len(problems) > before:
-        return None
-    return tokens[1].content.strip()

@@ -2,8 +2,8 @@
 
 Each ``*.toml`` file has a model here. Every model is frozen and forbids unknown
 keys, so a misspelt setting is an error naming it, never a setting silently
-ignored. Durations are written the way members read them ("4 working hours",
-"2 working days", "6 years") and parsed once, here.
+ignored. Durations ("4 working hours", "6 years") live in durations.py and
+Markdown pages in pages.py; their types can be imported from here too.
 """
 
 from __future__ import annotations
@@ -19,15 +19,12 @@ from zoneinfo import ZoneInfo
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-FROZEN = ConfigDict(frozen=True, extra="forbid")
+from portal.policies.durations import FROZEN, CalendarPeriod, WorkingTime
+from portal.policies.pages import Page
 
 SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 # Letters of any script, digits, inner spaces, hyphens, apostrophes; "*" may end it.
-KEYWORD_RE = re.compile(r"[\w'’-]+(?: [\w'’-]+)*\*?")
-WORKING_TIME_RE = re.compile(r"\s*(\d+)\s+working\s+(hour|day)s?\s*", re.IGNORECASE)
-PERIOD_RE = re.compile(r"\s*(\d+)\s+(day|week|month|year)s?\s*", re.IGNORECASE)
-# A generated block in a Markdown page: a line holding only "{{ name }}".
-BLOCK_LINE_RE = re.compile(r"\s*\{\{\s*([A-Za-z_]+)\s*\}\}\s*")
+KEYWORD_RE = re.compile(r"[\w'\u2019-]+(?: [\w'\u2019-]+)*\*?")
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
@@ -42,7 +39,6 @@ ACTOR_LABELS: dict[str, str] = {
 }
 # The only names a canned response may use: a template is text, never code.
 PLACEHOLDERS = frozenset({"member_name", "reference", "due_date", "category", "committee"})
-PROCEDURE = "procedure"
 
 
 class EntryError(ValueError):
@@ -94,83 +90,16 @@ Text = Annotated[str, AfterValidator(_text)]
 Keyword = Annotated[str, AfterValidator(_keyword)]
 
 
-class WorkingTime(BaseModel):
-    """An amount of working time: "1 working hour", "2 working days"."""
-
-    model_config = FROZEN
-    amount: int = Field(gt=0)
-    unit: Literal["hours", "days"]
-
-    @model_validator(mode="before")
-    @classmethod
-    def _parse(cls, value: Any) -> Any:
-        if isinstance(value, WorkingTime | dict):
-            return value
-        match = WORKING_TIME_RE.fullmatch(value) if isinstance(value, str) else None
-        if match is None:
-            raise ValueError(
-                f"{value!r} is not a working time like '4 working hours' or '2 working days'"
-            )
-        if int(match[1]) == 0:
-            raise ValueError(f"{value!r} must be at least 1 working hour")
-        return {"amount": int(match[1]), "unit": match[2].lower() + "s"}
-
-    def __str__(self) -> str:
-        unit = self.unit.removesuffix("s")
-        return f"{self.amount} working {unit}{'' if self.amount == 1 else 's'}"
-
-
-class CalendarPeriod(BaseModel):
-    """A span of calendar time: "90 days", "6 years"."""
-
-    model_config = FROZEN
-    amount: int = Field(gt=0)
-    unit: Literal["days", "weeks", "months", "years"]
-
-    @model_validator(mode="before")
-    @classmethod
-    def _parse(cls, value: Any) -> Any:
-        if isinstance(value, CalendarPeriod | dict):
-            return value
-        match = PERIOD_RE.fullmatch(value) if isinstance(value, str) else None
-        if match is None or int(match[1]) == 0:
-            raise ValueError(f"{value!r} is not a period like '30 days', '18 months' or '6 years'")
-        return {"amount": int(match[1]), "unit": match[2].lower() + "s"}
-
-    @property
-    def approx_days(self) -> float:
-        """For comparing periods only; `after` is exact."""
-        return self.amount * {"days": 1, "weeks": 7, "months": 30.44, "years": 365.25}[self.unit]
-
-    def after(self, moment: datetime) -> datetime:
-        """The moment this period after `moment` (a month end clamps: 31 Jan + 1 month = 28 Feb)."""
-        if self.unit in ("days", "weeks"):
-            return moment + timedelta(days=self.amount * (7 if self.unit == "weeks" else 1))
-        months = self.amount * (12 if self.unit == "years" else 1)
-        year, month = divmod(moment.month - 1 + months, 12)
-        year, month = moment.year + year, month + 1
-        for day in range(moment.day, 27, -1):  # the last valid day of the target month
-            try:
-                return moment.replace(year=year, month=month, day=day)
-            except ValueError:
-                continue
-        return moment.replace(year=year, month=month, day=min(moment.day, 28))
-
-    def __str__(self) -> str:
-        unit = self.unit.removesuffix("s")
-        return f"{self.amount} {unit}{'' if self.amount == 1 else 's'}"
-
-
 class Committee(BaseModel):
     model_config = FROZEN
-    slug: Slug
+    slug: str  # the table key, validated there
     name: Text
     description: Text
 
 
 class Category(BaseModel):
     model_config = FROZEN
-    slug: Slug
+    slug: str  # the table key, validated there
     label: Text
     description: Text
     committee: Slug
@@ -181,7 +110,7 @@ class Category(BaseModel):
 
 class Priority(BaseModel):
     model_config = FROZEN
-    slug: Slug
+    slug: str  # the table key, validated there
     label: Text
     description: Text
     rank: int = Field(ge=1)  # 1 is the most urgent
@@ -242,7 +171,7 @@ class Calendar(BaseModel):
         return amount.amount * per_unit
 
     def describe(self) -> str:
-        """ "Monday to Friday, 09:00 to 17:00 (Europe/London time), except public holidays"."""
+        """When the clock runs, e.g. "Monday to Friday, 09:00 to 17:00 (Europe/London time)..."."""
         numbers = sorted(self.weekday_numbers)
         names = [WEEKDAYS[n].capitalize() for n in numbers]
         if len(names) > 2 and numbers == list(range(numbers[0], numbers[-1] + 1)):
@@ -376,7 +305,7 @@ Template = Annotated[str, AfterValidator(_template)]
 
 class CannedResponse(BaseModel):
     model_config = FROZEN
-    slug: Slug
+    slug: str  # the table key, validated there
     title: Text
     subject: Template
     body: Template
@@ -388,7 +317,7 @@ class CannedResponse(BaseModel):
 
 class HighRiskRule(BaseModel):
     model_config = FROZEN
-    slug: Slug
+    slug: str  # the table key, validated there
     label: Text
     raise_to: Slug
     keywords: tuple[Keyword, ...] = Field(min_length=1)
@@ -399,33 +328,6 @@ class TriageRules(BaseModel):
 
     model_config = FROZEN
     high_risk: Annotated[dict[Slug, HighRiskRule], _keyed("slug")] = Field(min_length=1)
-
-
-class Page(BaseModel):
-    """A Markdown page members read; `{{ name }}` lines are blocks generated from the TOML."""
-
-    model_config = FROZEN
-    slug: str
-    file: str
-    title: str
-    markdown: str
-
-    def segments(self) -> list[tuple[Literal["markdown", "block"], str]]:
-        """The page cut at its block lines: ("markdown", text) and ("block", name) in order."""
-        out: list[tuple[Literal["markdown", "block"], str]] = []
-        chunk: list[str] = []
-        for line in self.markdown.splitlines():
-            match = BLOCK_LINE_RE.fullmatch(line)
-            if match is None:
-                chunk.append(line)
-                continue
-            if chunk:
-                out.append(("markdown", "\n".join(chunk)))
-                chunk = []
-            out.append(("block", match[1]))
-        if chunk:
-            out.append(("markdown", "\n".join(chunk)))
-        return out
 
 
 # One model per file; the loader validates each file on its own so errors name it.
@@ -452,7 +354,7 @@ class ResponsesFile(BaseModel):
 class PolicySet(BaseModel):
     """The whole validated policy set, with the version cases record."""
 
-    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+    model_config = ConfigDict(frozen=True)
     version: str  # sha256 of the canonical content (see loader.version_of)
     directory: Path | None = None  # where it was read from; not part of the version
     committees: dict[str, Committee]

@@ -29,7 +29,9 @@ class UnknownVersion(LookupError):
     """No stored policy version matches (or a short prefix matches several)."""
 
 
-def record_policy_version(session: Session, policies: PolicySet, now: datetime | None = None) -> None:
+def record_policy_version(
+    session: Session, policies: PolicySet, now: datetime | None = None
+) -> None:
     """Store the snapshot of `policies` unless its version is already stored."""
     if session.get(PolicyVersion, policies.version) is not None:
         return
@@ -47,7 +49,9 @@ def find_policy_version(session: Session, version: str) -> PolicyVersion:
     """The stored version named by its full hash or a unique prefix of at least 6 characters."""
     version = version.strip().lower()
     if not HEX.fullmatch(version):
-        raise UnknownVersion(f"{version!r} is not a policy version (6 to 64 hexadecimal characters)")
+        raise UnknownVersion(
+            f"{version!r} is not a policy version (6 to 64 hexadecimal characters)"
+        )
     rows = session.scalars(
         sa.select(PolicyVersion).where(PolicyVersion.version.startswith(version)).limit(2)
     ).all()

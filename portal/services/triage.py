@@ -10,6 +10,11 @@ come from the policy (categories.toml, triage.toml), matched case-insensitively:
   attaches particles to words: "폭행" matches "폭행을", "폭행이".
 - a phrase ("conflict of interest") matches its words separated by any spaces.
 
+Among the categories with a match, the one with the more urgent usual priority
+is suggested, then the one with more keywords found. High-risk words raise the
+priority to their rule's `raise_to` (the most urgent if several rules fire);
+`priority_for(base, policies)` never lowers a priority.
+
 The suggestion's `reason` is recorded on the case. It quotes words of the
 member's text, so store it with the same confidentiality as the narrative.
 """
@@ -77,8 +82,9 @@ def triage(text: str, policies: PolicySet) -> TriageSuggestion:
     """Suggest a category and any priority raise for a grievance's text."""
     text = unicodedata.normalize("NFKC", text)
 
-    # The category with the most keywords found wins; on a tie, the one with
-    # the more urgent default priority (the safer routing), then file order.
+    # Among categories with a match, the more urgent usual priority wins, then
+    # the most keywords found, then file order: sending a harassment complaint
+    # made at a conference to the events team is the costly mistake.
     best: tuple[int, int, int] | None = None
     category: str | None = None
     matched: list[str] = []
@@ -86,7 +92,7 @@ def triage(text: str, policies: PolicySet) -> TriageSuggestion:
         words = _matches(entry.keywords, text)
         if not words:
             continue
-        score = (len(words), -policies.priorities[entry.default_priority].rank, -order)
+        score = (-policies.priorities[entry.default_priority].rank, len(words), -order)
         if best is None or score > best:
             best, category, matched = score, slug, words
 

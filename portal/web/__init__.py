@@ -10,13 +10,13 @@ from portal.web.access import access_of
 
 
 def init_web(app: Flask) -> None:
-    from portal.web import errors, headers, navigation, sessions
+    from portal.web import errors, filters, headers, navigation, sessions
     from portal.web.admin import bp as admin_bp
     from portal.web.auth import bp as auth_bp
+    from portal.web.committee import bp as committee_bp
     from portal.web.home import bp as home_bp
     from portal.web.member import bp as member_bp
     from portal.web.public import bp as public_bp
-
     from portal.web.uploads import PortalRequest
 
     app.request_class = PortalRequest
@@ -24,12 +24,13 @@ def init_web(app: Flask) -> None:
     limiter.init_app(app)
     login_manager.init_app(app)
     sessions.init_app(app)
-    for bp in (home_bp, auth_bp, member_bp, admin_bp, public_bp):
+    for bp in (home_bp, auth_bp, member_bp, committee_bp, admin_bp, public_bp):
         app.register_blueprint(bp)
     app.before_request(_enforce_access)
     headers.init_app(app)
     errors.init_app(app)
     navigation.init_app(app)
+    filters.init_app(app)
 
 
 def _enforce_access():  # type: ignore[no-untyped-def]

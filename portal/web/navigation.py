@@ -22,6 +22,8 @@ class NavItem:
 
 ITEMS = [
     NavItem("member.my_grievances", "My grievances", frozenset({Role.MEMBER})),
+    NavItem("member.file", "File a grievance", frozenset({Role.MEMBER})),
+    NavItem("committee.record", "Record a grievance", frozenset({Role.REVIEWER, Role.CHAIR})),
     NavItem("admin.users", "Users", frozenset({Role.ADMIN})),
     NavItem("admin.committees_page", "Committees", frozenset({Role.ADMIN})),
     NavItem("public.procedure", "How we handle grievances"),

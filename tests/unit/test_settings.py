@@ -35,13 +35,17 @@ def test_production_accepts_a_long_random_secret():
 
 def test_settings_from_environment():
     settings = Settings.from_env(
-        {"PORTAL_ENV": "production", "PORTAL_DATABASE_URL": "postgresql+psycopg://db/x",
-         "PORTAL_REGISTRATION": "invite", "PORTAL_MAX_UPLOAD_MB": "5"}
+        {
+            "PORTAL_ENV": "production",
+            "PORTAL_DATABASE_URL": "postgresql+psycopg://db/x",
+            "PORTAL_REGISTRATION": "invite",
+            "PORTAL_MAX_UPLOAD_MB": "5",
+        }
     )
     assert settings.production and settings.registration == "invite"
     assert settings.resolved_database_url == "postgresql+psycopg://db/x"
     assert settings.max_upload_mb == 5
-    with pytest.raises(Exception):  # noqa: B017 - frozen
+    with pytest.raises(Exception):
         settings.env = "development"  # type: ignore[misc]
 
 
@@ -54,8 +58,13 @@ def test_create_app_without_keys_raises_a_one_line_error(tmp_path):
 def _flask(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     environ = {"PATH": "/usr/bin:/bin", "PORTAL_INSTANCE_PATH": str(tmp_path), **env}
     return subprocess.run(
-        [sys.executable, "-m", "flask", *args], cwd=ROOT, env=environ,
-        capture_output=True, text=True, timeout=60, check=False,
+        [sys.executable, "-m", "flask", *args],
+        cwd=ROOT,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
 
 

@@ -97,7 +97,9 @@ def test_sign_out_ends_the_session_on_the_server(browser, client, session):
         s.update(stolen)
     response = client.get("/my/grievances")
     assert response.status_code == 302 and "/sign-in" in response.headers["Location"]
-    assert session.scalar(sa.select(sa.func.count()).where(UserSession.revoked_at.is_not(None))) == 1
+    assert (
+        session.scalar(sa.select(sa.func.count()).where(UserSession.revoked_at.is_not(None))) == 1
+    )
 
 
 def test_change_password_needs_the_current_one_and_signs_out_elsewhere(app, browser, session):
@@ -112,7 +114,9 @@ def test_change_password_needs_the_current_one_and_signs_out_elsewhere(app, brow
         "/account",
         {"current_password": "wrong wrong wrong", "new_password": GOOD, "confirm": GOOD},
     )
-    assert bad.status_code == 400 and "Your current password is not right." in bad.get_data(as_text=True)
+    assert bad.status_code == 400 and "Your current password is not right." in bad.get_data(
+        as_text=True
+    )
     ok = browser.submit(
         "/account",
         {"current_password": PASSWORD, "new_password": GOOD, "confirm": GOOD},

@@ -49,13 +49,17 @@ def test_admin_makes_a_member_a_reviewer_and_it_is_audited(browser, session):
 def test_admin_cannot_remove_own_admin_role_or_deactivate_self(browser, session):
     admin = _admin(browser, session)
     response = browser.submit(
-        f"/admin/users/{admin.id}/roles", {"roles": ["member"]},
-        form_url=f"/admin/users/{admin.id}", follow_redirects=True,
+        f"/admin/users/{admin.id}/roles",
+        {"roles": ["member"]},
+        form_url=f"/admin/users/{admin.id}",
+        follow_redirects=True,
     )
     assert "You cannot remove your own administrator role." in response.get_data(as_text=True)
     response = browser.submit(
-        f"/admin/users/{admin.id}/active", {"active": "0"},
-        form_url=f"/admin/users/{admin.id}", follow_redirects=True,
+        f"/admin/users/{admin.id}/active",
+        {"active": "0"},
+        form_url=f"/admin/users/{admin.id}",
+        follow_redirects=True,
     )
     assert "You cannot deactivate your own account." in response.get_data(as_text=True)
     session.refresh(admin)
@@ -67,7 +71,8 @@ def test_manage_committees_and_seats(browser, session):
     reviewer = make_user(session, name="Carl Seat", email="carl@example.org")
     session.commit()
     created = browser.submit(
-        "/admin/committees", {"name": "Appeals Panel", "description": "Hears appeals."},
+        "/admin/committees",
+        {"name": "Appeals Panel", "description": "Hears appeals."},
         follow_redirects=True,
     )
     html = created.get_data(as_text=True)
@@ -78,10 +83,17 @@ def test_manage_committees_and_seats(browser, session):
 
     committee_id = int(created.request.path.rsplit("/", 1)[1])
     url = f"/admin/committees/{committee_id}"
-    unknown = browser.submit(f"{url}/seats", {"email": "ghost@example.org", "seat": "chair"}, form_url=url)
-    assert unknown.status_code == 400 and "No account has this email address." in unknown.get_data(as_text=True)
+    unknown = browser.submit(
+        f"{url}/seats", {"email": "ghost@example.org", "seat": "chair"}, form_url=url
+    )
+    assert unknown.status_code == 400 and "No account has this email address." in unknown.get_data(
+        as_text=True
+    )
     added = browser.submit(
-        f"{url}/seats", {"email": "CARL@example.org", "seat": "chair"}, form_url=url, follow_redirects=True
+        f"{url}/seats",
+        {"email": "CARL@example.org", "seat": "chair"},
+        form_url=url,
+        follow_redirects=True,
     )
     assert "Carl Seat now sits on Appeals Panel." in added.get_data(as_text=True)
     session.refresh(reviewer)

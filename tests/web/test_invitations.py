@@ -21,7 +21,12 @@ def test_admin_invites_and_the_link_sets_a_password_once(browser, client, sessio
     browser.sign_in("boss@example.org", PASSWORD)
     response = browser.submit(
         "/admin/users/invite",
-        {"full_name": "Omar Said", "email": "omar@example.org", "member_number": "", "roles": ["member", "reviewer"]},
+        {
+            "full_name": "Omar Said",
+            "email": "omar@example.org",
+            "member_number": "",
+            "roles": ["member", "reviewer"],
+        },
     )
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "Invitation ready for Omar Said" in html
@@ -33,7 +38,9 @@ def test_admin_invites_and_the_link_sets_a_password_once(browser, client, sessio
     b = Browser(invited)
     page = b.get(path)
     assert "Welcome, Omar Said" in page.get_data(as_text=True)
-    done = b.submit(path, {"password": "lanterns over the river", "confirm": "lanterns over the river"})
+    done = b.submit(
+        path, {"password": "lanterns over the river", "confirm": "lanterns over the river"}
+    )
     assert done.status_code == 302
     user = session.scalar(sa.select(User).where(User.email_key == "omar@example.org"))
     session.refresh(user)

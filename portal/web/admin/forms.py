@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import (
-    SelectChoice,
     EmailField,
     HiddenField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -29,7 +29,9 @@ class UserSearchForm(FlaskForm):
         csrf = False  # a GET search changes nothing
 
     q = StringField("Search by name, email or member number", validators=[Optional()])
-    role = SelectField("Role", choices=[SelectChoice("", "Any role"), *ROLE_CHOICES], validators=[Optional()])
+    role = SelectField(
+        "Role", choices=[SelectChoice("", "Any role"), *ROLE_CHOICES], validators=[Optional()]
+    )
 
 
 class InviteForm(FlaskForm):

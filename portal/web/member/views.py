@@ -1,13 +1,255 @@
 from __future__ import annotations
 
-from flask import render_template
+import secrets
+from datetime import date
 
+from flask import Response, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+
+from portal import db
+from portal.db import utcnow
+from portal.domain import workflow
+from portal.domain.errors import InvalidInput
 from portal.domain.roles import Role
+from portal.policies import current_policies
+from portal.services import cases, evidence, intake
+from portal.services.triage import triage
 from portal.web.access import roles
+from portal.web.casework import store, upload_rules, uploads
+from portal.web.forms import attach_error
 from portal.web.member import bp
+from portal.web.member.forms import EvidenceForm, FilingForm, MessageForm, WithdrawForm, split_list
+
+member_only = roles(Role.MEMBER)
 
 
 @bp.get("/my/grievances")
-@roles(Role.MEMBER)
+@member_only
 def my_grievances():  # type: ignore[no-untyped-def]
-    return render_template("member/my_grievances.html", cases=[])
+    page = cases.my_cases(db.session(), current_user, request.args.get("page", 1, type=int))
+    policies, now = current_policies(), utcnow()
+    rows = [(c, workflow.info(c.status), cases.next_date(c, policies, now)) for c in page.cases]
+    return render_template(
+        "member/my_grievances.html", page=page, rows=rows, channels=intake.CHANNEL_LABELS
+    )
+
+
+def filing_from(form: FilingForm) -> intake.Filing:
+    return intake.Filing(
+        category=form.category.data or "",
+        subject=form.subject.data or "",
+        narrative=form.narrative.data or "",
+        people_involved=form.people_involved.data or "",
+        party_emails=split_list(form.party_emails.data),
+        party_member_numbers=split_list(form.party_member_numbers.data),
+        occurred_on=form.occurred_on.data,
+        desired_outcome=form.desired_outcome.data or "",
+        hide_identity=bool(form.hide_identity.data),
+        submission_token=form.submission_token.data or None,
+    )
+
+
+def _filing_context(form: FilingForm) -> dict[str, object]:
+    policies = current_policies()
+    text = f"{form.subject.data or ''}\n{form.narrative.data or ''}"
+    suggestion = triage(text, policies) if text.strip() else None
+    duplicate = None
+    if form.category.data in policies.categories:
+        duplicate = intake.open_case_in_category(db.session(), current_user, form.category.data)
+    return {"form": form, "policies": policies, "suggestion": suggestion, "duplicate": duplicate}
+
+
+@bp.route("/grievances/new", methods=["GET", "POST"])
+@member_only
+def file():  # type: ignore[no-untyped-def]
+    policies = current_policies()
+    form = FilingForm()
+    form.set_categories(policies)
+    if request.method == "GET":
+        form.submission_token.data = secrets.token_urlsafe(24)
+        if request.args.get("category") in policies.categories:
+            form.category.data = request.args["category"]
+        return render_template("member/file.html", **_filing_context(form))
+    action = request.form.get("action", "review")
+    if action == "edit" or not form.validate_on_submit():
+        status = 400 if form.errors else 200
+        return render_template("member/file.html", **_filing_context(form)), status
+    filing = filing_from(form)
+    try:
+        intake.validate(filing, policies, date.today())
+    except InvalidInput as exc:
+        attach_error(form, exc)
+        return render_template("member/file.html", **_filing_context(form)), 400
+    if action != "submit":
+        return render_template(
+            "member/review.html", filing=filing, rules=upload_rules(), **_filing_context(form)
+        )
+    filing.uploads = uploads()
+    try:
+        case = intake.file_grievance(
+            db.session(), current_user, current_user, filing, policies, store(), upload_rules()
+        )
+        db.commit()
+    except InvalidInput as exc:
+        db.session().rollback()
+        attach_error(form, exc)
+        return render_template(
+            "member/review.html", filing=filing, rules=upload_rules(), **_filing_context(form)
+        ), 400
+    except IntegrityError:
+        # The same form submitted twice at once: the other request filed it.
+        db.session().rollback()
+        case = intake.find_by_token(db.session(), filing.submission_token or "")
+        if case is None or case.member_id != current_user.id:
+            raise
+    return redirect(url_for("member.acknowledgement", reference=case.reference), 303)
+
+
+@bp.post("/grievances/triage")
+@member_only
+def triage_hint():  # type: ignore[no-untyped-def]
+    """Suggestions while the member types (progressive enhancement of the form)."""
+    data = request.get_json(silent=True) or {}
+    policies = current_policies()
+    text = f"{data.get('subject', '')}\n{data.get('narrative', '')}"[:40000]
+    suggestion = triage(text, policies)
+    category = str(data.get("category") or "")
+    duplicate = (
+        intake.open_case_in_category(db.session(), current_user, category)
+        if category in policies.categories
+        else None
+    )
+    suggested = policies.categories.get(suggestion.category or "")
+    return jsonify(
+        suggested_category=suggested.slug if suggested else None,
+        suggested_label=suggested.label if suggested else None,
+        urgent=bool(suggestion.priority),
+        duplicate=duplicate.reference if duplicate else None,
+        duplicate_url=url_for("member.case", reference=duplicate.reference) if duplicate else None,
+    )
+
+
+@bp.get("/grievances/<reference>/acknowledgement")
+@member_only
+def acknowledgement(reference: str):  # type: ignore[no-untyped-def]
+    case = cases.member_case(db.session(), current_user, reference)
+    db.commit()
+    return render_template("member/acknowledgement.html", case=case, policies=current_policies())
+
+
+@bp.get("/grievances/<reference>")
+@member_only
+def case(reference: str):  # type: ignore[no-untyped-def]
+    found = cases.member_case(db.session(), current_user, reference)
+    db.commit()
+    return _case_page(found, MessageForm(), EvidenceForm())
+
+
+def _case_page(found, message_form, evidence_form, status=200):  # type: ignore[no-untyped-def]
+    policies = current_policies()
+    return (
+        render_template(
+            "member/case.html",
+            case=found,
+            info=workflow.info(found.status),
+            next=cases.next_date(found, policies, utcnow()),
+            events=cases.public_events(found),
+            message_form=message_form,
+            evidence_form=evidence_form,
+            policies=policies,
+            channels=intake.CHANNEL_LABELS,
+            rules=upload_rules(),
+        ),
+        status,
+    )
+
+
+@bp.post("/grievances/<reference>/messages")
+@member_only
+def send_message(reference: str):  # type: ignore[no-untyped-def]
+    found = cases.member_case(db.session(), current_user, reference, audit_view=False)
+    form = MessageForm()
+    if form.validate_on_submit():
+        try:
+            cases.send_message(
+                db.session(),
+                current_user,
+                found,
+                form.body.data or "",
+                uploads(),
+                store(),
+                upload_rules(),
+            )
+            db.commit()
+        except InvalidInput as exc:
+            db.session().rollback()
+            attach_error(form, exc)
+        else:
+            flash("Your message was sent to the committee.", "success")
+            return redirect(url_for("member.case", reference=reference, _anchor="messages"), 303)
+    found = cases.member_case(db.session(), current_user, reference, audit_view=False)
+    return _case_page(found, form, EvidenceForm(), 400)
+
+
+@bp.post("/grievances/<reference>/evidence")
+@member_only
+def add_evidence(reference: str):  # type: ignore[no-untyped-def]
+    found = cases.member_case(db.session(), current_user, reference, audit_view=False)
+    form = EvidenceForm()
+    if form.validate_on_submit():
+        try:
+            added = cases.add_evidence(
+                db.session(), current_user, found, uploads(), store(), upload_rules()
+            )
+            db.commit()
+        except InvalidInput as exc:
+            db.session().rollback()
+            attach_error(form, exc)
+        else:
+            flash(
+                f"{len(added)} file{'s' if len(added) != 1 else ''} added to your grievance.",
+                "success",
+            )
+            return redirect(url_for("member.case", reference=reference, _anchor="evidence"), 303)
+    found = cases.member_case(db.session(), current_user, reference, audit_view=False)
+    return _case_page(found, MessageForm(), form, 400)
+
+
+@bp.get("/grievances/<reference>/evidence/<attachment_id>")
+@member_only
+def download(reference: str, attachment_id: str):  # type: ignore[no-untyped-def]
+    found = cases.member_case(db.session(), current_user, reference, audit_view=False)
+    attachment = cases.member_attachment(db.session(), current_user, found, attachment_id)
+    name, kind = (
+        attachment.filename or "evidence",
+        attachment.content_type or "application/octet-stream",
+    )
+    # Decrypt fully before answering, so a damaged file is an error page, not half a download.
+    body = b"".join(evidence.read(store(), attachment))
+    db.commit()
+    response = Response(body, mimetype=kind)
+    response.headers.set("Content-Disposition", "attachment", filename=name)
+    return response
+
+
+@bp.route("/grievances/<reference>/withdraw", methods=["GET", "POST"])
+@member_only
+def withdraw(reference: str):  # type: ignore[no-untyped-def]
+    found = cases.member_case(db.session(), current_user, reference, audit_view=False)
+    form = WithdrawForm()
+    if form.validate_on_submit():
+        try:
+            cases.withdraw(db.session(), current_user, found, form.reason.data or "")
+            db.commit()
+        except InvalidInput as exc:
+            db.session().rollback()
+            attach_error(form, exc)
+        else:
+            flash(
+                f"Grievance {reference} is withdrawn. The committee will take no further action.",
+                "success",
+            )
+            return redirect(url_for("member.case", reference=reference), 303)
+    status = 400 if form.errors or form.form_errors else 200
+    return render_template("member/withdraw.html", case=found, form=form), status

@@ -14,7 +14,7 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from portal.policies import current_policies
-from portal.policies.types import PROCEDURE, Page
+from portal.policies.pages import PROCEDURE, Page
 from portal.web.access import public
 from portal.web.public import bp
 

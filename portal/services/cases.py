@@ -1,0 +1,211 @@
+"""The member's side of a case: their list, their case page, messages, evidence, withdrawal.
+
+A member can reach only their own cases; anything else is NotFound, so the
+existence of other people's cases is never confirmed.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, selectinload
+
+from portal.db import utcnow
+from portal.domain import sla, workflow
+from portal.domain.errors import InvalidInput, NotFound
+from portal.domain.roles import Role
+from portal.domain.workflow import Mover, Status
+from portal.models.grievances import Attachment, CaseEvent, Grievance, Message
+from portal.models.users import User
+from portal.policies.types import PolicySet
+from portal.services import audit, evidence, timeline
+from portal.services.access import require_role
+from portal.storage import EvidenceStore
+
+PAGE_SIZE = 20
+MAX_MESSAGE = 10000
+
+
+@dataclass(frozen=True)
+class NextDate:
+    label: str  # "First response due", "Decision due"
+    at: datetime
+    state: sla.SlaState
+
+
+def next_date(case: Grievance, policies: PolicySet, now: datetime) -> NextDate | None:
+    """The next promise we owe the member on this case, and whether it is at risk."""
+    if not case.is_open or case.status == Status.AWAITING_MEMBER:
+        return None
+    calendar = policies.calendar
+    paused = timedelta(seconds=case.paused_seconds)
+    if case.first_response_at is None:
+        state = sla.sla_state(case.submitted_at, case.first_response_due_at, now, calendar)
+        return NextDate("We will respond by", case.first_response_due_at, state)
+    state = sla.sla_state(case.submitted_at, case.resolution_due_at, now, calendar, paused=paused)
+    return NextDate("We aim to decide by", case.resolution_due_at, state)
+
+
+@dataclass(frozen=True)
+class CasePage:
+    cases: list[Grievance]
+    page: int
+    pages: int
+    total: int
+
+
+def my_cases(session: Session, member: User, page: int = 1) -> CasePage:
+    require_role(member, Role.MEMBER)
+    where = Grievance.member_id == member.id
+    total = session.scalar(sa.select(sa.func.count()).where(where)) or 0
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    cases = session.scalars(
+        sa.select(Grievance)
+        .where(where)
+        .order_by(Grievance.last_activity_at.desc(), Grievance.id)
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
+    ).all()
+    return CasePage(list(cases), page, pages, total)
+
+
+def member_case(
+    session: Session, actor: User, reference: str, *, audit_view: bool = True
+) -> Grievance:
+    """The member's own case, or NotFound; each view lands in the audit log."""
+    require_role(actor, Role.MEMBER)
+    case = session.scalar(
+        sa.select(Grievance)
+        .where(Grievance.reference == reference, Grievance.member_id == actor.id)
+        .options(
+            selectinload(Grievance.events).selectinload(CaseEvent.actor),
+            selectinload(Grievance.messages).selectinload(Message.author),
+            selectinload(Grievance.attachments),
+            selectinload(Grievance.committee),
+        )
+    )
+    if case is None:
+        raise NotFound("We could not find that grievance.")
+    if audit_view:
+        audit.record(session, actor, "case.viewed", "grievance", case.id, {"as": "member"})
+    return case
+
+
+def public_events(case: Grievance) -> list[CaseEvent]:
+    return [e for e in case.events if e.public]
+
+
+def _check_open(case: Grievance) -> None:
+    if not case.is_open:
+        label = workflow.info(case.status).label.lower()
+        raise InvalidInput(f"This grievance is {label}, so it cannot be changed.")
+
+
+def send_message(
+    session: Session,
+    actor: User,
+    case: Grievance,
+    body: str,
+    uploads: list[evidence.Upload],
+    store: EvidenceStore,
+    rules: evidence.UploadRules,
+    now: datetime | None = None,
+) -> Message:
+    """A message from the member; a reply to a request for information restarts the clock."""
+    now = now or utcnow()
+    _check_owner(actor, case)
+    _check_open(case)
+    body = body.strip()
+    if not body:
+        raise InvalidInput("Write your message before sending it.", "body")
+    if len(body) > MAX_MESSAGE:
+        raise InvalidInput(f"Please keep a message under {MAX_MESSAGE} characters.", "body")
+    checked = evidence.check_uploads(uploads, rules)
+    message = Message(grievance=case, author=actor, from_member=True, sent_at=now)
+    message.body = body
+    session.add(message)
+    evidence.store_uploads(session, store, case, actor, checked, from_member=True, now=now)
+    timeline.add_event(case, "message", actor, detail="You sent a message", now=now)
+    session.flush()
+    audit.record(
+        session, actor, "case.message", "grievance", case.id, {"files": len(checked)}, now=now
+    )
+    if case.status == Status.AWAITING_MEMBER:
+        resume_clock(case, now)
+        timeline.move(session, case, Status.UNDER_REVIEW, Mover.MEMBER, actor, now=now)
+    return message
+
+
+def resume_clock(case: Grievance, now: datetime) -> None:
+    """End a pause: the time waited on the member is added to the due date."""
+    if case.paused_at is None:
+        return
+    case.paused_seconds += int((now - case.paused_at).total_seconds())
+    case.paused_at = None
+
+
+def add_evidence(
+    session: Session,
+    actor: User,
+    case: Grievance,
+    uploads: list[evidence.Upload],
+    store: EvidenceStore,
+    rules: evidence.UploadRules,
+    now: datetime | None = None,
+) -> list[Attachment]:
+    now = now or utcnow()
+    _check_owner(actor, case)
+    _check_open(case)
+    if not uploads:
+        raise InvalidInput("Choose at least one file to add.", "evidence")
+    checked = evidence.check_uploads(uploads, rules)
+    stored = evidence.store_uploads(session, store, case, actor, checked, from_member=True, now=now)
+    names = "file" if len(stored) == 1 else "files"
+    timeline.add_event(case, "evidence", actor, detail=f"You added {len(stored)} {names}", now=now)
+    session.flush()
+    audit.record(
+        session, actor, "case.evidence_added", "grievance", case.id, {"files": len(stored)}, now=now
+    )
+    return stored
+
+
+def member_attachment(
+    session: Session, actor: User, case: Grievance, attachment_id: str
+) -> Attachment:
+    """An attachment of the member's own case that the member may download."""
+    _check_owner(actor, case)
+    try:
+        key = uuid.UUID(attachment_id)
+    except ValueError as exc:
+        raise NotFound("We could not find that file.") from exc
+    attachment = session.get(Attachment, key)
+    if attachment is None or attachment.grievance_id != case.id or not attachment.from_member:
+        raise NotFound("We could not find that file.")
+    audit.record(session, actor, "case.evidence_downloaded", "attachment", attachment.id)
+    return attachment
+
+
+def withdraw(
+    session: Session, actor: User, case: Grievance, reason: str, now: datetime | None = None
+) -> None:
+    _check_owner(actor, case)
+    if not reason.strip():
+        raise InvalidInput("Tell us briefly why you are withdrawing.", "reason")
+    if not workflow.can_move(case.status, Status.WITHDRAWN, Mover.MEMBER):
+        label = workflow.info(case.status).label.lower()
+        raise InvalidInput(f"This grievance is {label}, so it can no longer be withdrawn.")
+    now = now or utcnow()
+    resume_clock(case, now)
+    timeline.move(
+        session, case, Status.WITHDRAWN, Mover.MEMBER, actor, detail=reason.strip(), now=now
+    )
+    case.closed_at = now
+
+
+def _check_owner(actor: User, case: Grievance) -> None:
+    if case.member_id != actor.id:
+        raise NotFound("We could not find that grievance.")

@@ -1,0 +1,122 @@
+"""Evidence files: type checked by content, stored encrypted under the case's key."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import BinaryIO
+
+import filetype
+from sqlalchemy.orm import Session
+
+from portal.db import utcnow
+from portal.domain.errors import InvalidInput
+from portal.models.grievances import Attachment, Grievance
+from portal.models.users import User
+from portal.storage import EvidenceStore
+
+SNIFF_BYTES = 8192
+TYPE_NAMES = {
+    "application/pdf": "PDF",
+    "image/png": "PNG image",
+    "image/jpeg": "JPEG image",
+    "image/gif": "GIF image",
+    "image/webp": "WebP image",
+    "text/plain": "text file",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "Word document",
+    "application/msword": "Word document",
+}
+
+
+@dataclass(frozen=True)
+class Upload:
+    filename: str
+    stream: BinaryIO
+
+
+@dataclass(frozen=True)
+class UploadRules:
+    allowed_types: tuple[str, ...]
+    max_files: int = 10
+
+    def describe(self) -> str:
+        names = sorted({TYPE_NAMES.get(t, t) for t in self.allowed_types})
+        return ", ".join(names)
+
+
+def sniff(stream: BinaryIO) -> str | None:
+    """The type the bytes say they are, not what the name claims."""
+    head = stream.read(SNIFF_BYTES)
+    stream.seek(0)
+    kind = filetype.guess(head)
+    if kind is not None:
+        return kind.mime
+    if not head:
+        return None
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # A multi-byte character cut at the end of the sample is still text.
+        if exc.start < len(head) - 3:
+            return None
+    return "text/plain" if b"\x00" not in head else None
+
+
+def check_uploads(uploads: list[Upload], rules: UploadRules) -> list[tuple[Upload, str]]:
+    """Each upload with its sniffed type; InvalidInput naming the first bad file."""
+    if len(uploads) > rules.max_files:
+        raise InvalidInput(f"You can attach up to {rules.max_files} files at a time.", "evidence")
+    checked = []
+    for upload in uploads:
+        kind = sniff(upload.stream)
+        if kind is None or kind not in rules.allowed_types:
+            raise InvalidInput(
+                f"“{upload.filename}” is not a file type we accept. "
+                f"Please attach one of: {rules.describe()}.",
+                "evidence",
+            )
+        checked.append((upload, kind))
+    return checked
+
+
+def store_uploads(
+    session: Session,
+    store: EvidenceStore,
+    case: Grievance,
+    uploader: User,
+    checked: list[tuple[Upload, str]],
+    from_member: bool,
+    now: datetime | None = None,
+) -> list[Attachment]:
+    attachments = []
+    for upload, kind in checked:
+        attachment = Attachment(
+            grievance=case,
+            uploaded_by=uploader,
+            uploaded_at=now or utcnow(),
+            storage_id=store.new_id(),
+            from_member=from_member,
+            size=0,
+            sha256="",
+        )
+        attachment.filename = _clean_name(upload.filename)
+        attachment.content_type = kind
+        upload.stream.seek(0)
+        attachment.size, attachment.sha256 = store.write(
+            session, attachment.storage_id, case.case_key(), attachment.content_aad(), upload.stream
+        )
+        session.add(attachment)
+        attachments.append(attachment)
+    return attachments
+
+
+def _clean_name(name: str) -> str:
+    name = name.replace("\\", "/").rsplit("/", 1)[-1].strip()
+    return "".join(c for c in name if c.isprintable())[:200] or "evidence"
+
+
+def read(store: EvidenceStore, attachment: Attachment) -> Iterator[bytes]:
+    return store.read(
+        attachment.storage_id, attachment.grievance.case_key(), attachment.content_aad()
+    )

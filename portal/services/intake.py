@@ -1,0 +1,243 @@
+"""Filing a grievance, from the web or recorded by staff from another channel."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from portal.db import utcnow
+from portal.domain import sla
+from portal.domain.errors import InvalidInput, PermissionDenied
+from portal.domain.roles import Role
+from portal.domain.workflow import OPEN_STATUSES, Mover, Status
+from portal.models.committees import Committee
+from portal.models.grievances import Grievance, PartyIndex
+from portal.models.users import User
+from portal.policies.types import PolicySet
+from portal.security import keys
+from portal.security.blind_index import blind_index
+from portal.services import audit, evidence, references, timeline
+from portal.services.access import require_role
+from portal.services.policies import record_policy_version
+from portal.services.triage import triage
+from portal.storage import EvidenceStore
+
+WEB = "web"
+STAFF_CHANNELS = {"phone": "Phone", "email": "Email", "letter": "Letter", "in_person": "In person"}
+CHANNEL_LABELS = {WEB: "Online", **STAFF_CHANNELS}
+
+MAX_SUBJECT = 200
+MAX_TEXT = 20000
+
+
+@dataclass
+class Filing:
+    """What the member (or staff on their behalf) told us."""
+
+    category: str
+    subject: str
+    narrative: str
+    people_involved: str = ""
+    party_emails: list[str] = field(default_factory=list)
+    party_member_numbers: list[str] = field(default_factory=list)
+    occurred_on: date | None = None
+    desired_outcome: str = ""
+    hide_identity: bool = False
+    channel: str = WEB
+    submission_token: str | None = None
+    uploads: list[evidence.Upload] = field(default_factory=list)
+
+
+def validate(filing: Filing, policies: PolicySet, today: date) -> None:
+    """Rules on the content, each refusal naming its field."""
+    category = policies.categories.get(filing.category)
+    if category is None:
+        raise InvalidInput("Choose the kind of grievance from the list.", "category")
+    if not filing.subject.strip():
+        raise InvalidInput("Give your grievance a short title.", "subject")
+    if len(filing.subject) > MAX_SUBJECT:
+        raise InvalidInput(f"Keep the title under {MAX_SUBJECT} characters.", "subject")
+    if not filing.narrative.strip():
+        raise InvalidInput("Tell us what happened.", "narrative")
+    for name in ("narrative", "people_involved", "desired_outcome"):
+        if len(getattr(filing, name)) > MAX_TEXT:
+            raise InvalidInput(f"Please keep this under {MAX_TEXT} characters.", name)
+    if filing.occurred_on and filing.occurred_on > today:
+        raise InvalidInput("The date it happened cannot be in the future.", "occurred_on")
+    if filing.hide_identity and not category.allow_anonymous:
+        raise InvalidInput(
+            f"For “{category.label}” the committee needs to know who you are, "
+            "so your identity cannot be hidden.",
+            "hide_identity",
+        )
+
+
+def open_case_in_category(session: Session, member: User, category: str) -> Grievance | None:
+    """The member's newest open case of this kind, to offer adding to it instead."""
+    return session.scalar(
+        sa.select(Grievance)
+        .where(
+            Grievance.member_id == member.id,
+            Grievance.category == category,
+            Grievance.status.in_([s.value for s in OPEN_STATUSES]),
+        )
+        .order_by(Grievance.submitted_at.desc())
+        .limit(1)
+    )
+
+
+def find_by_token(session: Session, token: str) -> Grievance | None:
+    return session.scalar(sa.select(Grievance).where(Grievance.submission_token == token))
+
+
+def _authorise(actor: User, member: User, channel: str) -> None:
+    if channel == WEB:
+        if actor.id != member.id:
+            raise PermissionDenied("Only the member can file online for themselves.")
+        require_role(actor, Role.MEMBER)
+        return
+    require_role(actor, Role.REVIEWER, Role.CHAIR)
+    if channel not in STAFF_CHANNELS:
+        raise InvalidInput("Choose how the grievance reached us.", "channel")
+    if actor.id == member.id:
+        raise PermissionDenied("Staff cannot record a grievance for themselves.")
+    if not member.active or Role.MEMBER not in member.roles:
+        raise InvalidInput("Choose an active member.", "member")
+
+
+def file_grievance(
+    session: Session,
+    actor: User,
+    member: User,
+    filing: Filing,
+    policies: PolicySet,
+    store: EvidenceStore,
+    upload_rules: evidence.UploadRules,
+    now: datetime | None = None,
+) -> Grievance:
+    """Store the case, its evidence, first events and audit entry in one transaction."""
+    now = now or utcnow()
+    _authorise(actor, member, filing.channel)
+    if filing.submission_token:
+        existing = find_by_token(session, filing.submission_token)
+        if existing is not None and existing.member_id == member.id:
+            return existing  # the same form sent twice
+    tz = ZoneInfo(member.timezone) if member.timezone else policies.calendar.time_zone
+    validate(filing, policies, now.astimezone(tz).date())
+    checked = evidence.check_uploads(filing.uploads, upload_rules)
+
+    category = policies.categories[filing.category]
+    committee = session.scalar(sa.select(Committee).where(Committee.slug == category.committee))
+    if committee is None:
+        raise InvalidInput(
+            "We cannot take this kind of grievance right now: its committee is not set up. "
+            "Please contact the association office.",
+            "category",
+        )
+    suggestion = triage(f"{filing.subject}\n{filing.narrative}", policies)
+    priority = suggestion.priority_for(category.default_priority, policies)
+    first_due, resolution_due = sla.due_dates(now, policies.priorities[priority], policies.calendar)
+
+    case = Grievance.new(
+        reference=references.next_reference(session, now),
+        member=member,
+        recorded_by=actor if filing.channel != WEB else None,
+        channel=filing.channel,
+        category=category.slug,
+        priority=priority,
+        status=Status.SUBMITTED.value,
+        committee=committee,
+        identity_hidden=filing.hide_identity,
+        policy_version=policies.version,
+        occurred_on=filing.occurred_on,
+        submitted_at=now,
+        last_activity_at=now,
+        first_response_due_at=first_due,
+        resolution_due_at=resolution_due,
+        submission_token=filing.submission_token,
+    )
+    case.subject = filing.subject.strip()
+    case.narrative = filing.narrative.strip()
+    case.people_involved = filing.people_involved.strip() or None
+    case.desired_outcome = filing.desired_outcome.strip() or None
+    case.triage_reason = suggestion.reason
+    session.add(case)
+    _index_parties(session, case, filing)
+    channel = CHANNEL_LABELS[filing.channel].lower()
+    detail = "Filed online" if filing.channel == WEB else f"Recorded by staff ({channel})"
+    timeline.add_event(case, "filed", actor, detail=detail, to_status=Status.SUBMITTED, now=now)
+    case.acknowledgement = acknowledgement_text(case, committee, tz)
+    evidence.store_uploads(session, store, case, actor, checked, from_member=True, now=now)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "case.filed",
+        "grievance",
+        case.id,
+        {"reference": case.reference, "channel": filing.channel, "files": len(checked)},
+        now=now,
+    )
+    timeline.move(session, case, Status.ACKNOWLEDGED, Mover.SYSTEM, None, now=now)
+    case.acknowledged_at = now
+    record_policy_version(session, policies, now=now)
+    session.flush()
+    return case
+
+
+def _index_parties(session: Session, case: Grievance, filing: Filing) -> None:
+    root = keys.current().index_root
+    for kind, values in (
+        ("email", filing.party_emails),
+        ("member_number", filing.party_member_numbers),
+    ):
+        for value in {v.strip() for v in values if v.strip()}:
+            session.add(
+                PartyIndex(grievance=case, kind=kind, digest=blind_index(root, kind, value))
+            )
+
+
+def when(moment: datetime, tz: ZoneInfo) -> str:
+    local = moment.astimezone(tz)
+    return f"{local:%A} {local.day} {local:%B %Y} at {local:%H:%M} ({tz.key.split('/')[-1].replace('_', ' ')} time)"
+
+
+def acknowledgement_text(case: Grievance, committee: Committee, tz: ZoneInfo) -> str:
+    """What we promised at filing, kept on the case as it was said."""
+    return (
+        f"We received your grievance {case.reference} on {when(case.submitted_at, tz)}. "
+        f"It is with the {committee.name} committee. "
+        f"We will respond by {when(case.first_response_due_at, tz)}. "
+        f"We aim to reach a decision by {when(case.resolution_due_at, tz)}."
+    )
+
+
+def search_members(session: Session, actor: User, query: str, limit: int = 20) -> list[User]:
+    """Members matching a name, email or member number, for staff intake."""
+    require_role(actor, Role.REVIEWER, Role.CHAIR)
+    query = query.strip().casefold()
+    if len(query) < 2:
+        return []
+    like = f"%{query}%"
+    from portal.models.users import UserRole
+
+    return list(
+        session.scalars(
+            sa.select(User)
+            .where(
+                User.active.is_(True),
+                User.id.in_(sa.select(UserRole.user_id).where(UserRole.role == Role.MEMBER)),
+                sa.or_(
+                    sa.func.lower(User.full_name).like(like),
+                    User.email_key.like(like),
+                    sa.func.lower(User.member_number).like(like),
+                ),
+            )
+            .order_by(User.full_name)
+            .limit(limit)
+        )
+    )

@@ -1,0 +1,71 @@
+"""Timeline events and status moves, always together with the audit entry."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from portal.db import utcnow
+from portal.domain import workflow
+from portal.domain.workflow import Mover, Status
+from portal.models.grievances import CaseEvent, Grievance
+from portal.models.users import User
+from portal.services import audit
+
+
+def add_event(
+    case: Grievance,
+    kind: str,
+    actor: User | None,
+    *,
+    public: bool = True,
+    detail: str | None = None,
+    from_status: str | None = None,
+    to_status: str | None = None,
+    now: datetime | None = None,
+) -> CaseEvent:
+    event = CaseEvent(
+        kind=kind,
+        actor=actor,
+        public=public,
+        from_status=from_status,
+        to_status=to_status,
+        at=now or utcnow(),
+    )
+    # Appending on the case's side cascades the event into the case's session.
+    case.events.append(event)
+    if detail is not None:
+        event.detail = detail
+    case.last_activity_at = event.at
+    return event
+
+
+def move(
+    session: Session,
+    case: Grievance,
+    target: Status,
+    mover: Mover,
+    actor: User | None,
+    *,
+    detail: str | None = None,
+    now: datetime | None = None,
+) -> CaseEvent:
+    """Change the status as the workflow table allows, with its event and audit entry."""
+    workflow.check_move(case.status, target, mover)
+    before = case.status
+    case.status = target.value
+    case.is_open = workflow.info(target).open
+    event = add_event(
+        case, "status", actor, detail=detail, from_status=before, to_status=target.value, now=now
+    )
+    audit.record(
+        session,
+        actor,
+        "case.status",
+        "grievance",
+        case.id,
+        {"from": before, "to": target.value},
+        now=now,
+    )
+    return event

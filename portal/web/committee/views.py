@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+import secrets
+
+from flask import render_template, request
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+
+from portal import db
+from portal.domain.errors import InvalidInput, NotFound
+from portal.domain.roles import Role
+from portal.models.users import User
+from portal.policies import current_policies
+from portal.services import intake
+from portal.web.access import roles
+from portal.web.casework import store, upload_rules, uploads
+from portal.web.committee import bp
+from portal.web.forms import attach_error
+from portal.web.member.forms import StaffFilingForm
+from portal.web.member.views import filing_from
+
+
+@bp.route("/record", methods=["GET", "POST"])
+@roles(Role.REVIEWER, Role.CHAIR)
+def record():  # type: ignore[no-untyped-def]
+    """Record a grievance received by phone, email, letter or in person."""
+    policies = current_policies()
+    form = StaffFilingForm()
+    form.set_categories(policies)
+    member_id = request.values.get("member", type=int) or request.form.get("member_id", type=int)
+    member = db.session().get(User, member_id) if member_id else None
+    if member is None or Role.MEMBER not in member.roles:
+        query = request.args.get("q", "")
+        found = intake.search_members(db.session(), current_user, query)
+        return render_template("committee/record_search.html", query=query, members=found)
+    if request.method == "GET":
+        form.submission_token.data = secrets.token_urlsafe(24)
+        form.member_id.data = str(member.id)
+    elif form.validate_on_submit():
+        filing = filing_from(form)
+        filing.channel = form.channel.data or ""
+        filing.uploads = uploads()
+        try:
+            case = intake.file_grievance(
+                db.session(), current_user, member, filing, policies, store(), upload_rules()
+            )
+            db.commit()
+        except InvalidInput as exc:
+            db.session().rollback()
+            attach_error(form, exc)
+        except IntegrityError:
+            db.session().rollback()
+            case = intake.find_by_token(db.session(), filing.submission_token or "")
+            if case is None:
+                raise NotFound("That grievance could not be recorded; please try again.") from None
+            return render_template("committee/recorded.html", case=case, member=member)
+        else:
+            return render_template("committee/recorded.html", case=case, member=member)
+    status = 400 if form.errors or form.form_errors else 200
+    return render_template(
+        "committee/record.html", form=form, member=member, policies=policies, rules=upload_rules()
+    ), status

@@ -1,0 +1,41 @@
+"""Template filters: dates in the reader's time zone, statuses in plain words."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask
+from flask_login import current_user
+
+from portal.domain import workflow
+from portal.policies import current_policies
+
+
+def _zone() -> ZoneInfo:
+    tz = getattr(current_user, "timezone", None) if current_user else None
+    return ZoneInfo(tz) if tz else current_policies().calendar.time_zone
+
+
+def localdatetime(moment: datetime | None) -> str:
+    if moment is None:
+        return "—"
+    local = moment.astimezone(_zone())
+    return f"{local:%A} {local.day} {local:%B %Y} at {local:%H:%M}"
+
+
+def localdate(moment: datetime | None) -> str:
+    if moment is None:
+        return "—"
+    local = moment.astimezone(_zone())
+    return f"{local.day} {local:%b %Y}"
+
+
+def status_label(status: str | None) -> str:
+    return workflow.info(status).label if status else ""
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_filter(localdatetime)
+    app.add_template_filter(localdate)
+    app.add_template_global(status_label)

@@ -1,0 +1,253 @@
+"""Browser tests: the portal served on a free port, driven by Chromium through page objects.
+
+Unlike the `app` fixture, whose work is rolled back, the live server runs in its
+own threads and needs data it can see, so each test gets its own committed
+database: a fresh SQLite file, or a fresh schema in the run's PostgreSQL
+database (dropped afterwards). Tests arrange and check data through
+`live_server.session()` and must commit what the browser should see.
+
+Chromium is the system one at /usr/bin/chromium; nothing here downloads a
+browser, and a browser that cannot start fails the test rather than skipping it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
+from sqlalchemy.orm import Session
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from portal import create_app
+from portal.db import Base, database, make_engine
+from portal.security import keys
+from portal.security.errors import KeyConfigError
+from tests.conftest import make_settings
+
+PG_BASE = os.environ.get("PORTAL_TEST_POSTGRES")
+HERE = Path(__file__).resolve().parent
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+# Short enough that a missing element fails a test in seconds, not half a minute.
+TIMEOUT_MS = 5_000
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test under tests/e2e is an e2e test, so `-m "not e2e"` leaves them all out."""
+    for item in items:
+        if HERE in item.path.parents:
+            item.add_marker(pytest.mark.e2e)
+
+
+# --- the live server ---------------------------------------------------------
+
+
+@dataclass
+class LiveServer:
+    """A running portal: its base URL, its Flask app, and sessions on its database."""
+
+    url: str
+    app: Flask
+
+    def session(self) -> Session:
+        """A new session on the server's database; commit what the browser should see."""
+        return database(self.app).new_session()
+
+    def at(self, path: str) -> str:
+        return self.url + path
+
+
+@pytest.fixture
+def live_database_url(database_url: str, tmp_path: Path) -> Iterator[str]:
+    """An empty, committed database with every table, belonging to this test alone."""
+    if not PG_BASE:
+        url = f"sqlite:///{tmp_path / 'live.db'}"
+        _create_tables(url)
+        yield url
+        return
+    schema = f"e2e_{secrets.token_hex(4)}"
+    admin = make_engine(database_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    try:
+        url = sa.make_url(database_url).update_query_dict({"options": f"-csearch_path={schema}"})
+        rendered = url.render_as_string(hide_password=False)
+        _create_tables(rendered)
+        yield rendered
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        admin.dispose()
+
+
+def _create_tables(url: str) -> None:
+    import portal.models  # noqa: F401  (registers every table)
+
+    engine = make_engine(url)
+    try:
+        Base.metadata.create_all(engine)
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def live_server(tmp_path: Path, live_database_url: str) -> Iterator[LiveServer]:
+    """The portal on 127.0.0.1 and a free port, in a daemon thread, until the test ends."""
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    keys.init_keys(instance / "keys")
+    # create_app installs its key material process-wide; put back what was there.
+    try:
+        previous: keys.KeyMaterial | None = keys.current()
+    except KeyConfigError:
+        previous = None
+    server: BaseWSGIServer | None = None
+    thread: threading.Thread | None = None
+    app: Flask | None = None
+    try:
+        app = create_app(make_settings(instance, live_database_url))
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+        thread.start()
+        yield LiveServer(url=f"http://127.0.0.1:{server.server_port}", app=app)
+    finally:
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+        if thread is not None:
+            thread.join(timeout=10)
+        if app is not None:
+            database(app).engine.dispose()
+        if previous is not None:
+            keys.install(previous)
+        else:
+            keys.uninstall()
+
+
+# --- the browser ---------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="session")
+def chromium(playwright: Playwright) -> Iterator[Browser]:
+    """One Chromium for the whole run; each test gets its own context (cookies, storage)."""
+    browser = playwright.chromium.launch(
+        executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+    )
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def browser_page(chromium: Browser) -> Iterator[Page]:
+    """A fresh page in a fresh browser context: no cookies from another test."""
+    context = chromium.new_context()
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+# --- page objects, one per role --------------------------------------------------
+
+
+class Pages:
+    """What every visitor can do: open a page, sign in and out, read the result."""
+
+    def __init__(self, page: Page, server: LiveServer) -> None:
+        self.page = page
+        self.server = server
+
+    def open(self, path: str) -> None:
+        self.page.goto(self.server.at(path))
+
+    def sign_in(self, email: str, password: str) -> None:
+        self.open("/sign-in")
+        self.page.get_by_label("Email address").fill(email)
+        self.page.get_by_label("Password", exact=True).fill(password)
+        self.page.get_by_role("button", name="Sign in").click()
+        # The sign-in page answers a failure with itself; a success leaves it.
+        expect(self.page).not_to_have_url(re.compile(r"/sign-in"))
+
+    def sign_out(self) -> None:
+        self.page.get_by_role("banner").get_by_role("button", name="Sign out").click()
+        self.expect_flash("You have signed out.")
+
+    def expect_heading(self, text: str) -> None:
+        expect(self.page.get_by_role("heading", level=1)).to_have_text(text)
+
+    def expect_flash(self, text: str) -> None:
+        expect(self.page.get_by_role("status").filter(has_text=text)).to_be_visible()
+
+
+class MemberPages(Pages):
+    """A member: registers, follows their own grievances."""
+
+    def register(self, *, name: str, email: str, password: str, member_number: str = "") -> None:
+        self.open("/register")
+        self.page.get_by_label("Full name").fill(name)
+        self.page.get_by_label("Email address").fill(email)
+        self.page.get_by_label("Member number").fill(member_number)
+        self.page.get_by_label("Password", exact=True).fill(password)
+        self.page.get_by_label("Type the password again").fill(password)
+        self.page.get_by_role("button", name="Create account").click()
+        self.expect_heading("My grievances")
+
+    def expect_no_grievances(self) -> None:
+        self.expect_heading("My grievances")
+        expect(self.page.get_by_text("You have not filed a grievance yet")).to_be_visible()
+
+
+class AdminPages(Pages):
+    """An administrator: finds people and changes their roles."""
+
+    def search_users(self, query: str) -> None:
+        self.open("/admin/users")
+        self.page.get_by_label("Search by name, email or member number").fill(query)
+        self.page.get_by_role("button", name="Search", exact=True).click()
+        self.expect_heading("Users")
+
+    def open_user(self, name: str) -> None:
+        self.page.get_by_role("link", name=name, exact=True).click()
+        self.expect_heading(name)
+
+    def set_role(self, label: str, on: bool = True) -> None:
+        """Tick or untick one role on the open user's page and save."""
+        roles = self.page.get_by_role("group", name="Roles")
+        roles.get_by_label(label, exact=True).set_checked(on)
+        self.page.get_by_role("button", name="Save roles").click()
+
+
+@pytest.fixture
+def member_pages(browser_page: Page, live_server: LiveServer) -> MemberPages:
+    return MemberPages(browser_page, live_server)
+
+
+@pytest.fixture
+def admin_pages(browser_page: Page, live_server: LiveServer) -> AdminPages:
+    return AdminPages(browser_page, live_server)

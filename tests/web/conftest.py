@@ -1,0 +1,68 @@
+"""Fixtures for the member and staff case flows."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from portal.domain.roles import Role
+from tests.conftest import Browser, csrf_token
+from tests.factories import PASSWORD, make_committee, make_user
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+REF_RE = re.compile(r"GRV-\d{4}-\d{6}")
+
+
+@pytest.fixture
+def committees(session):  # type: ignore[no-untyped-def]
+    made = {
+        slug: make_committee(session, slug, name)
+        for slug, name in [
+            ("ethics", "Ethics & Professional Conduct"),
+            ("member-services", "Member Services"),
+            ("governance", "Governance & Elections"),
+        ]
+    }
+    session.commit()
+    return made
+
+
+@pytest.fixture
+def member(session, committees):  # type: ignore[no-untyped-def]
+    user = make_user(session, Role.MEMBER, email="filer@example.org", name="Fiona Filer")
+    session.commit()
+    return user
+
+
+@pytest.fixture
+def member_browser(browser, member):  # type: ignore[no-untyped-def]
+    assert browser.sign_in("filer@example.org", PASSWORD).status_code == 302
+    return browser
+
+
+FIELDS = {
+    "category": "billing",
+    "subject": "Charged twice for dues",
+    "narrative": "My card was charged twice for the annual dues in March.",
+    "people_involved": "The membership office",
+    "party_emails": "",
+    "party_member_numbers": "",
+    "occurred_on": "2026-03-02",
+    "desired_outcome": "A refund of the second charge",
+}
+
+
+def file_grievance(browser: Browser, files=None, **changes):  # type: ignore[no-untyped-def]
+    """Fill the form, review it, attach files and send it, as a member does."""
+    page = browser.get("/grievances/new").get_data(as_text=True)
+    token = csrf_token(page)
+    submission = re.search(r'name="submission_token"[^>]*value="([^"]+)"', page).group(1)
+    data = {"csrf_token": token, "submission_token": submission, **FIELDS, **changes}
+    review = browser.client.post("/grievances/new", data={**data, "action": "review"})
+    if review.status_code != 200:
+        return review
+    payload = {**data, "action": "submit"}
+    if files:
+        payload["evidence"] = files
+    return browser.client.post("/grievances/new", data=payload, content_type="multipart/form-data")

@@ -1,0 +1,145 @@
+"""The member's list and case page; other people's cases stay invisible."""
+
+from __future__ import annotations
+
+import io
+
+import sqlalchemy as sa
+
+from portal.domain.roles import Role
+from portal.models.grievances import Grievance, InternalNote, Message
+from tests.conftest import Browser, csrf_token
+from tests.factories import PASSWORD, make_user
+from tests.web.conftest import PDF, REF_RE, file_grievance
+
+
+def _filed(browser, **changes):  # type: ignore[no-untyped-def]
+    response = file_grievance(browser, files=[(io.BytesIO(PDF), "proof.pdf")], **changes)
+    assert response.status_code == 303
+    return REF_RE.search(response.headers["Location"]).group(0)
+
+
+def test_my_grievances_lists_cases_with_status_and_next_date(member_browser):
+    first = _filed(member_browser, subject="First matter")
+    second = _filed(member_browser, subject="Second matter", category="events")
+    html = member_browser.get("/my/grievances").get_data(as_text=True)
+    assert html.index(second) < html.index(first)  # latest activity first
+    assert "First matter" in html and "Received, waiting for the committee" in html
+    assert "We will respond by" in html
+
+
+def test_case_page_shows_status_timeline_and_what_happens_next(member_browser):
+    ref = _filed(member_browser)
+    html = member_browser.get(f"/grievances/{ref}").get_data(as_text=True)
+    assert f"{ref}: Charged twice for dues" in html
+    assert "Received, waiting for the committee" in html and "What happens next" in html
+    assert "Filed online" in html and "My card was charged twice" in html
+    assert "proof.pdf" in html
+
+
+def test_member_sends_a_message(member_browser, session):
+    ref = _filed(member_browser)
+    url = f"/grievances/{ref}"
+    response = member_browser.submit(f"{url}/messages", {"body": "One more detail: it was 2 March."}, form_url=url, follow_redirects=True)
+    html = response.get_data(as_text=True)
+    assert "Your message was sent to the committee." in html and "One more detail: it was 2 March." in html
+    empty = member_browser.submit(f"{url}/messages", {"body": "   "}, form_url=url)
+    assert empty.status_code == 400 and "Write your message before sending it." in empty.get_data(as_text=True)
+    assert session.scalar(sa.select(sa.func.count()).select_from(Message)) == 1
+
+
+def test_member_adds_and_downloads_evidence_as_an_attachment(member_browser, session):
+    ref = _filed(member_browser)
+    url = f"/grievances/{ref}"
+    page = member_browser.get(url).get_data(as_text=True)
+    response = member_browser.client.post(
+        f"{url}/evidence",
+        data={"csrf_token": csrf_token(page), "evidence": [(io.BytesIO(b"Notes taken on the day.\n"), "notes.txt")]},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
+    assert "1 file added to your grievance." in response.get_data(as_text=True)
+    case = session.scalar(sa.select(Grievance).where(Grievance.reference == ref))
+    session.refresh(case)
+    notes = next(a for a in case.attachments if a.filename == "notes.txt")
+    download = member_browser.get(f"{url}/evidence/{notes.id}")
+    assert download.status_code == 200
+    assert download.headers["Content-Disposition"].startswith("attachment")
+    assert download.data == b"Notes taken on the day.\n"
+
+
+def test_withdraw_needs_confirmation_and_a_reason(member_browser, session):
+    ref = _filed(member_browser)
+    url = f"/grievances/{ref}/withdraw"
+    page = member_browser.get(url).get_data(as_text=True)
+    assert "Withdraw grievance" in page
+    unconfirmed = member_browser.submit(url, {"reason": "Sorted it out directly."})
+    assert unconfirmed.status_code == 400 and "Tick the box to confirm." in unconfirmed.get_data(as_text=True)
+    done = member_browser.submit(url, {"reason": "Sorted it out directly.", "confirm": "y"}, follow_redirects=True)
+    html = done.get_data(as_text=True)
+    assert f"Grievance {ref} is withdrawn." in html and "Withdrawn" in html
+    case = session.scalar(sa.select(Grievance).where(Grievance.reference == ref))
+    session.refresh(case)
+    assert case.status == "withdrawn" and not case.is_open
+    again = member_browser.submit(url, {"reason": "again", "confirm": "y"})
+    assert again.status_code == 400
+
+
+def test_another_member_gets_404_everywhere(app, member_browser, session):
+    ref = _filed(member_browser)
+    case = session.scalar(sa.select(Grievance).where(Grievance.reference == ref))
+    attachment_id = case.attachments[0].id
+    make_user(session, Role.MEMBER, email="nosy@example.org")
+    session.commit()
+    nosy = Browser(app.test_client())
+    nosy.sign_in("nosy@example.org", PASSWORD)
+    for url in (f"/grievances/{ref}", f"/grievances/{ref}/acknowledgement",
+                f"/grievances/{ref}/evidence/{attachment_id}", f"/grievances/{ref}/withdraw",
+                "/grievances/GRV-2026-999999"):
+        assert nosy.get(url).status_code == 404, url
+    posted = nosy.submit(f"/grievances/{ref}/messages", {"body": "hi"}, form_url="/my/grievances")
+    assert posted.status_code == 404
+    assert session.scalar(sa.select(sa.func.count()).select_from(Message)) == 0
+
+
+def test_internal_notes_never_reach_the_member(member_browser, session, member):
+    ref = _filed(member_browser)
+    case = session.scalar(sa.select(Grievance).where(Grievance.reference == ref))
+    reviewer = make_user(session, Role.REVIEWER)
+    note = InternalNote(grievance=case, author=reviewer)
+    note.body = "INTERNAL: check the member's payment history"
+    session.add(note)
+    session.commit()
+    html = member_browser.get(f"/grievances/{ref}").get_data(as_text=True)
+    assert "INTERNAL" not in html and "payment history" not in html
+
+
+def test_staff_record_a_phone_grievance_the_member_then_sees(app, session, committees, member):
+    make_user(session, Role.REVIEWER, email="desk@example.org")
+    session.commit()
+    staff = Browser(app.test_client())
+    staff.sign_in("desk@example.org", PASSWORD)
+    found = staff.get("/committee/record?q=fiona").get_data(as_text=True)
+    assert "Record for Fiona Filer" in found
+    form_url = f"/committee/record?member={member.id}"
+    page = staff.get(form_url).get_data(as_text=True)
+    import re
+
+    token = re.search(r'name="submission_token"[^>]*value="([^"]+)"', page).group(1)
+    response = staff.client.post("/committee/record", data={
+        "csrf_token": csrf_token(page), "submission_token": token, "member_id": str(member.id),
+        "channel": "phone", "category": "governance", "subject": "Ballot papers missing",
+        "narrative": "Called to say ballot papers never arrived."})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Recorded as GRV-" in html
+    case = session.scalar(sa.select(Grievance))
+    assert case.channel == "phone" and case.member_id == member.id and case.recorded_by_id is not None
+
+    mine = Browser(app.test_client())
+    mine.sign_in("filer@example.org", PASSWORD)
+    listing = mine.get("/my/grievances").get_data(as_text=True)
+    assert case.reference in listing and "Received by phone" in listing
+
+
+def test_members_cannot_use_staff_intake(member_browser):
+    assert member_browser.get("/committee/record").status_code == 403

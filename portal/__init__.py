@@ -62,6 +62,11 @@ def create_app(settings: Settings | None = None) -> Flask:
             level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s"
         )
 
+    from portal.services.evidence import UploadRules
+    from portal.storage import EvidenceStore
+
+    app.extensions["portal.store"] = EvidenceStore(settings.files_dir)
+    app.extensions["portal.upload_rules"] = UploadRules(settings.allowed_upload_types)
     db.init_app(app, settings.resolved_database_url)
     try:
         policies.init_app(app, Path(settings.policies_dir))

@@ -9,7 +9,6 @@ from flask.cli import AppGroup
 
 from portal import db
 from portal.models.grievances import Attachment
-from portal.storage import EvidenceStore
 
 group = AppGroup("files", help="The encrypted evidence store.")
 
@@ -18,7 +17,7 @@ group = AppGroup("files", help="The encrypted evidence store.")
 @click.option("--dry-run", is_flag=True, help="List what would be removed.")
 def sweep(dry_run: bool) -> None:
     """Remove stored files with no attachment row, and uploads abandoned over an hour ago."""
-    store = EvidenceStore(current_app.extensions["portal.settings"].files_dir)
+    store = current_app.extensions["portal.store"]
     known = set(db.session().scalars(sa.select(Attachment.storage_id)))
     orphans = [sid for sid in store.stored_ids() if sid not in known]
     stale = list(store.stale_incoming())

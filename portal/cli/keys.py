@@ -12,7 +12,6 @@ from portal import db
 from portal.security import keys as keyring
 from portal.security.errors import KeyConfigError
 from portal.services import keyring as rotation
-from portal.storage import EvidenceStore
 
 group = AppGroup("keys", help="Manage the encryption keys (kept outside the database).")
 
@@ -97,7 +96,7 @@ def retire(kid: str) -> None:
 def verify() -> None:
     """Decrypt every encrypted value and file; exit non-zero on any failure."""
     session = db.session()
-    store = EvidenceStore(_settings().files_dir)
+    store = current_app.extensions["portal.store"]
     report = rotation.VerifyReport()
     total = rotation.count_items(session)
     with click.progressbar(

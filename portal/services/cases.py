@@ -206,6 +206,28 @@ def withdraw(
     case.closed_at = now
 
 
+WITHHELD = "Member (identity withheld)"
+
+
+def member_label(case: Grievance) -> str:
+    """How the committee sees the member who filed."""
+    return WITHHELD if case.identity_hidden else case.member.full_name
+
+
+def reveal_identity(
+    session: Session, actor: User, case: Grievance, now: datetime | None = None
+) -> None:
+    """The member agrees to let the committee know who they are; this cannot be undone."""
+    _check_owner(actor, case)
+    if not case.identity_hidden:
+        raise InvalidInput("The committee already knows who you are.")
+    case.identity_hidden = False
+    timeline.add_event(
+        case, "identity_revealed", actor, detail="You let the committee see your name", now=now
+    )
+    audit.record(session, actor, "case.identity_revealed", "grievance", case.id, now=now)
+
+
 def _check_owner(actor: User, case: Grievance) -> None:
     if case.member_id != actor.id:
         raise NotFound("We could not find that grievance.")

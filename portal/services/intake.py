@@ -184,9 +184,40 @@ def file_grievance(
     )
     timeline.move(session, case, Status.ACKNOWLEDGED, Mover.SYSTEM, None, now=now)
     case.acknowledged_at = now
+    if suggestion.rules:
+        _escalate_high_risk(session, case, policies, now)
     record_policy_version(session, policies, now=now)
     session.flush()
     return case
+
+
+def _escalate_high_risk(
+    session: Session, case: Grievance, policies: PolicySet, now: datetime
+) -> None:
+    """The ladder says which level a high-risk case starts at; follow it."""
+    level = next(
+        (lv for lv in policies.ladder.ordered if "high_risk_keyword" in lv.entered_by), None
+    )
+    if level is None or level.number <= case.escalation_level:
+        return
+    before, case.escalation_level = case.escalation_level, level.number
+    timeline.add_event(
+        case,
+        "escalated",
+        None,
+        public=False,
+        detail=f"Escalated to level {level.number} ({level.title}): high-risk words",
+        now=now,
+    )
+    audit.record(
+        session,
+        None,
+        "case.escalated",
+        "grievance",
+        case.id,
+        {"from": before, "to": level.number, "trigger": "high_risk_keyword"},
+        now=now,
+    )
 
 
 def _index_parties(session: Session, case: Grievance, filing: Filing) -> None:

@@ -9,11 +9,11 @@ from portal.storage import EvidenceStore
 
 
 def store() -> EvidenceStore:
-    return EvidenceStore(current_app.extensions["portal.settings"].files_dir)
+    return current_app.extensions["portal.store"]
 
 
 def upload_rules() -> UploadRules:
-    return UploadRules(allowed_types=current_app.extensions["portal.settings"].allowed_upload_types)
+    return current_app.extensions["portal.upload_rules"]
 
 
 def uploads(field: str = "evidence") -> list[Upload]:

@@ -41,17 +41,28 @@ def test_member_files_and_gets_an_acknowledgement_with_promised_dates(member_bro
     assert reference in case.acknowledgement
     [attachment] = case.attachments
     assert attachment.filename == "receipt.pdf" and attachment.content_type == "application/pdf"
-    kinds = [e.kind for e in session.scalars(sa.select(CaseEvent).where(CaseEvent.grievance_id == case.id))]
+    kinds = [
+        e.kind
+        for e in session.scalars(sa.select(CaseEvent).where(CaseEvent.grievance_id == case.id))
+    ]
     assert "filed" in kinds and "status" in kinds
-    actions = session.scalars(sa.select(AuditEntry.action).where(AuditEntry.object_id == str(case.id))).all()
+    actions = session.scalars(
+        sa.select(AuditEntry.action).where(AuditEntry.object_id == str(case.id))
+    ).all()
     assert "case.filed" in actions and "case.viewed" in actions
 
 
 def test_review_step_shows_a_summary_before_anything_is_stored(member_browser, session):
     page = member_browser.get("/grievances/new").get_data(as_text=True)
-    data = {"csrf_token": csrf_token(page), "action": "review", **{
-        "category": "billing", "subject": "Late fee", "narrative": "Charged a late fee wrongly.",
-    }}
+    data = {
+        "csrf_token": csrf_token(page),
+        "action": "review",
+        **{
+            "category": "billing",
+            "subject": "Late fee",
+            "narrative": "Charged a late fee wrongly.",
+        },
+    }
     review = member_browser.client.post("/grievances/new", data=data)
     html = review.get_data(as_text=True)
     assert review.status_code == 200
@@ -111,8 +122,14 @@ def test_oversized_upload_gets_a_clear_413_and_nothing_is_written(member_browser
 def test_the_same_form_sent_twice_files_one_case(member_browser, session):
     page = member_browser.get("/grievances/new").get_data(as_text=True)
     token = re.search(r'name="submission_token"[^>]*value="([^"]+)"', page).group(1)
-    data = {"csrf_token": csrf_token(page), "submission_token": token, "action": "submit",
-            "category": "billing", "subject": "Twice", "narrative": "Double click."}
+    data = {
+        "csrf_token": csrf_token(page),
+        "submission_token": token,
+        "action": "submit",
+        "category": "billing",
+        "subject": "Twice",
+        "narrative": "Double click.",
+    }
     first = member_browser.client.post("/grievances/new", data=data)
     second = member_browser.client.post("/grievances/new", data=data)
     assert first.status_code == second.status_code == 303
@@ -122,15 +139,27 @@ def test_the_same_form_sent_twice_files_one_case(member_browser, session):
 
 def test_urgent_words_raise_the_priority_and_record_why(member_browser, session):
     review_page = member_browser.get("/grievances/new").get_data(as_text=True)
-    review = member_browser.client.post("/grievances/new", data={
-        "csrf_token": csrf_token(review_page), "action": "review", "category": "events",
-        "subject": "At the gala", "narrative": "Another member threatened me and I felt unsafe."})
+    review = member_browser.client.post(
+        "/grievances/new",
+        data={
+            "csrf_token": csrf_token(review_page),
+            "action": "review",
+            "category": "events",
+            "subject": "At the gala",
+            "narrative": "Another member threatened me and I felt unsafe.",
+        },
+    )
     assert "This sounds urgent" in review.get_data(as_text=True)
-    response = file_grievance(member_browser, category="events", subject="At the gala",
-                              narrative="Another member threatened me and I felt unsafe.")
+    response = file_grievance(
+        member_browser,
+        category="events",
+        subject="At the gala",
+        narrative="Another member threatened me and I felt unsafe.",
+    )
     assert response.status_code == 303
     case = session.scalar(sa.select(Grievance))
     assert case.priority == "urgent"
+    assert case.escalation_level == 2  # the ladder's level entered by high-risk words
     assert "threatened" in case.triage_reason or "unsafe" in case.triage_reason
 
 
@@ -139,26 +168,41 @@ def test_live_triage_suggests_a_category_and_warns_of_an_open_case(member_browse
     page = member_browser.get("/grievances/new").get_data(as_text=True)
     response = member_browser.client.post(
         "/grievances/triage",
-        json={"subject": "Refund", "narrative": "I was overcharged on my invoice", "category": "billing"},
+        json={
+            "subject": "Refund",
+            "narrative": "I was overcharged on my invoice",
+            "category": "billing",
+        },
         headers={"X-CSRFToken": csrf_token(page)},
     )
     data = response.get_json()
     assert data["suggested_category"] == "billing" and data["urgent"] is False
     assert REF_RE.fullmatch(data["duplicate"])
-    review = member_browser.client.post("/grievances/new", data={
-        "csrf_token": csrf_token(page), "action": "review", **{
-            "category": "billing", "subject": "Again", "narrative": "Another charge."}})
+    review = member_browser.client.post(
+        "/grievances/new",
+        data={
+            "csrf_token": csrf_token(page),
+            "action": "review",
+            **{"category": "billing", "subject": "Again", "narrative": "Another charge."},
+        },
+    )
     assert f"Add this to {data['duplicate']} instead?" in review.get_data(as_text=True)
 
 
 def test_named_members_are_kept_only_as_blind_indexes(member_browser, session):
-    response = file_grievance(member_browser, party_emails="Bad.Actor@Example.org, other@example.org",
-                              party_member_numbers="m-555")
+    response = file_grievance(
+        member_browser,
+        party_emails="Bad.Actor@Example.org, other@example.org",
+        party_member_numbers="m-555",
+    )
     assert response.status_code == 303
     digests = set(session.scalars(sa.select(PartyIndex.digest)))
     root = keys.current().index_root
     assert blind_index(root, "email", "bad.actor@example.org") in digests
-    assert blind_index(root, "member_number", "M 555") in digests or blind_index(root, "member_number", "M-555") in digests
+    assert (
+        blind_index(root, "member_number", "M 555") in digests
+        or blind_index(root, "member_number", "M-555") in digests
+    )
     assert len(digests) == 3
 
 

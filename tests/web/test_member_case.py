@@ -40,11 +40,21 @@ def test_case_page_shows_status_timeline_and_what_happens_next(member_browser):
 def test_member_sends_a_message(member_browser, session):
     ref = _filed(member_browser)
     url = f"/grievances/{ref}"
-    response = member_browser.submit(f"{url}/messages", {"body": "One more detail: it was 2 March."}, form_url=url, follow_redirects=True)
+    response = member_browser.submit(
+        f"{url}/messages",
+        {"body": "One more detail: it was 2 March."},
+        form_url=url,
+        follow_redirects=True,
+    )
     html = response.get_data(as_text=True)
-    assert "Your message was sent to the committee." in html and "One more detail: it was 2 March." in html
+    assert (
+        "Your message was sent to the committee." in html
+        and "One more detail: it was 2 March." in html
+    )
     empty = member_browser.submit(f"{url}/messages", {"body": "   "}, form_url=url)
-    assert empty.status_code == 400 and "Write your message before sending it." in empty.get_data(as_text=True)
+    assert empty.status_code == 400 and "Write your message before sending it." in empty.get_data(
+        as_text=True
+    )
     assert session.scalar(sa.select(sa.func.count()).select_from(Message)) == 1
 
 
@@ -54,7 +64,10 @@ def test_member_adds_and_downloads_evidence_as_an_attachment(member_browser, ses
     page = member_browser.get(url).get_data(as_text=True)
     response = member_browser.client.post(
         f"{url}/evidence",
-        data={"csrf_token": csrf_token(page), "evidence": [(io.BytesIO(b"Notes taken on the day.\n"), "notes.txt")]},
+        data={
+            "csrf_token": csrf_token(page),
+            "evidence": [(io.BytesIO(b"Notes taken on the day.\n"), "notes.txt")],
+        },
         content_type="multipart/form-data",
         follow_redirects=True,
     )
@@ -74,8 +87,12 @@ def test_withdraw_needs_confirmation_and_a_reason(member_browser, session):
     page = member_browser.get(url).get_data(as_text=True)
     assert "Withdraw grievance" in page
     unconfirmed = member_browser.submit(url, {"reason": "Sorted it out directly."})
-    assert unconfirmed.status_code == 400 and "Tick the box to confirm." in unconfirmed.get_data(as_text=True)
-    done = member_browser.submit(url, {"reason": "Sorted it out directly.", "confirm": "y"}, follow_redirects=True)
+    assert unconfirmed.status_code == 400 and "Tick the box to confirm." in unconfirmed.get_data(
+        as_text=True
+    )
+    done = member_browser.submit(
+        url, {"reason": "Sorted it out directly.", "confirm": "y"}, follow_redirects=True
+    )
     html = done.get_data(as_text=True)
     assert f"Grievance {ref} is withdrawn." in html and "Withdrawn" in html
     case = session.scalar(sa.select(Grievance).where(Grievance.reference == ref))
@@ -93,9 +110,13 @@ def test_another_member_gets_404_everywhere(app, member_browser, session):
     session.commit()
     nosy = Browser(app.test_client())
     nosy.sign_in("nosy@example.org", PASSWORD)
-    for url in (f"/grievances/{ref}", f"/grievances/{ref}/acknowledgement",
-                f"/grievances/{ref}/evidence/{attachment_id}", f"/grievances/{ref}/withdraw",
-                "/grievances/GRV-2026-999999"):
+    for url in (
+        f"/grievances/{ref}",
+        f"/grievances/{ref}/acknowledgement",
+        f"/grievances/{ref}/evidence/{attachment_id}",
+        f"/grievances/{ref}/withdraw",
+        "/grievances/GRV-2026-999999",
+    ):
         assert nosy.get(url).status_code == 404, url
     posted = nosy.submit(f"/grievances/{ref}/messages", {"body": "hi"}, form_url="/my/grievances")
     assert posted.status_code == 404
@@ -126,14 +147,24 @@ def test_staff_record_a_phone_grievance_the_member_then_sees(app, session, commi
     import re
 
     token = re.search(r'name="submission_token"[^>]*value="([^"]+)"', page).group(1)
-    response = staff.client.post("/committee/record", data={
-        "csrf_token": csrf_token(page), "submission_token": token, "member_id": str(member.id),
-        "channel": "phone", "category": "governance", "subject": "Ballot papers missing",
-        "narrative": "Called to say ballot papers never arrived."})
+    response = staff.client.post(
+        "/committee/record",
+        data={
+            "csrf_token": csrf_token(page),
+            "submission_token": token,
+            "member_id": str(member.id),
+            "channel": "phone",
+            "category": "governance",
+            "subject": "Ballot papers missing",
+            "narrative": "Called to say ballot papers never arrived.",
+        },
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "Recorded as GRV-" in html
     case = session.scalar(sa.select(Grievance))
-    assert case.channel == "phone" and case.member_id == member.id and case.recorded_by_id is not None
+    assert (
+        case.channel == "phone" and case.member_id == member.id and case.recorded_by_id is not None
+    )
 
     mine = Browser(app.test_client())
     mine.sign_in("filer@example.org", PASSWORD)
@@ -143,3 +174,17 @@ def test_staff_record_a_phone_grievance_the_member_then_sees(app, session, commi
 
 def test_members_cannot_use_staff_intake(member_browser):
     assert member_browser.get("/committee/record").status_code == 403
+
+
+def test_hidden_identity_is_withheld_until_the_member_agrees(member_browser, session):
+    from portal.services.cases import member_label
+
+    ref = _filed(member_browser, category="ethics", hide_identity="y")
+    case = session.scalar(sa.select(Grievance).where(Grievance.reference == ref))
+    assert member_label(case) == "Member (identity withheld)"
+    url = f"/grievances/{ref}"
+    assert "Hidden from the committee" in member_browser.get(url).get_data(as_text=True)
+    done = member_browser.submit(f"{url}/reveal", {}, form_url=url, follow_redirects=True)
+    assert "The committee can now see your name." in done.get_data(as_text=True)
+    session.refresh(case)
+    assert not case.identity_hidden and member_label(case) == "Fiona Filer"

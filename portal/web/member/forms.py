@@ -105,5 +105,9 @@ class WithdrawForm(FlaskForm):
     )
 
 
+class RevealForm(FlaskForm):
+    """A POST button with its CSRF token."""
+
+
 def split_list(value: str | None) -> list[str]:
     return [v.strip() for v in (value or "").replace(";", ",").split(",") if v.strip()]

@@ -19,7 +19,14 @@ from portal.web.access import roles
 from portal.web.casework import store, upload_rules, uploads
 from portal.web.forms import attach_error
 from portal.web.member import bp
-from portal.web.member.forms import EvidenceForm, FilingForm, MessageForm, WithdrawForm, split_list
+from portal.web.member.forms import (
+    EvidenceForm,
+    FilingForm,
+    MessageForm,
+    RevealForm,
+    WithdrawForm,
+    split_list,
+)
 
 member_only = roles(Role.MEMBER)
 
@@ -160,6 +167,7 @@ def _case_page(found, message_form, evidence_form, status=200):  # type: ignore[
             policies=policies,
             channels=intake.CHANNEL_LABELS,
             rules=upload_rules(),
+            reveal_form=RevealForm(),
         ),
         status,
     )
@@ -231,6 +239,17 @@ def download(reference: str, attachment_id: str):  # type: ignore[no-untyped-def
     response = Response(body, mimetype=kind)
     response.headers.set("Content-Disposition", "attachment", filename=name)
     return response
+
+
+@bp.post("/grievances/<reference>/reveal")
+@member_only
+def reveal(reference: str):  # type: ignore[no-untyped-def]
+    found = cases.member_case(db.session(), current_user, reference, audit_view=False)
+    if RevealForm().validate_on_submit():
+        cases.reveal_identity(db.session(), current_user, found)
+        db.commit()
+        flash("The committee can now see your name.", "success")
+    return redirect(url_for("member.case", reference=reference), 303)
 
 
 @bp.route("/grievances/<reference>/withdraw", methods=["GET", "POST"])

@@ -87,3 +87,11 @@ def test_production_with_debug_exits_non_zero(tmp_path):
     _flask(tmp_path, "keys", "init")
     result = _flask(tmp_path, "demo", "seed", PORTAL_ENV="production", PORTAL_DEBUG="1")
     assert result.returncode != 0 and "PORTAL_DEBUG must be off" in result.stderr
+
+
+def test_production_cookies_are_secure(instance, database_url):
+    from tests.conftest import make_settings
+
+    app = create_app(make_settings(instance, database_url, env="production", testing=False))
+    assert app.config["SESSION_COOKIE_SECURE"] and app.config["SESSION_COOKIE_HTTPONLY"]
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax" and not app.debug

@@ -188,3 +188,23 @@ def test_hidden_identity_is_withheld_until_the_member_agrees(member_browser, ses
     assert "The committee can now see your name." in done.get_data(as_text=True)
     session.refresh(case)
     assert not case.identity_hidden and member_label(case) == "Fiona Filer"
+
+
+def test_my_grievances_is_paginated(app, member_browser, member, session):
+    from datetime import UTC, datetime, timedelta
+
+    from portal.services import intake
+
+    start = datetime(2026, 11, 2, 10, tzinfo=UTC)
+    for i in range(23):
+        intake.file_grievance(
+            session, member, member,
+            intake.Filing(category="events", subject=f"Matter {i:02d}", narrative="Details."),
+            app.extensions["portal.policies"], app.extensions["portal.store"],
+            app.extensions["portal.upload_rules"], now=start + timedelta(hours=i),
+        )
+    session.commit()
+    first = member_browser.get("/my/grievances").get_data(as_text=True)
+    assert "Matter 22" in first and "Matter 02" not in first and "Page 1 of 2" in first
+    second = member_browser.get("/my/grievances?page=2").get_data(as_text=True)
+    assert "Matter 02" in second and "Matter 22" not in second

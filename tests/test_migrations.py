@@ -6,8 +6,6 @@ downgrade there would pull the tables from under every other test.
 
 from __future__ import annotations
 
-import os
-import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,8 +17,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from portal.db import Base, make_engine
+from tests.conftest import PG_BASE, postgres_database
 
-PG_BASE = os.environ.get("PORTAL_TEST_POSTGRES")
 PYPROJECT = Path(__file__).resolve().parent.parent / "pyproject.toml"
 VERSION_TABLE = "alembic_version"
 
@@ -39,18 +37,8 @@ def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterat
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'migrations.db'}"
         return
-    assert PG_BASE
-    base = sa.make_url(PG_BASE)
-    name = f"portal_migrations_{os.getpid()}_{secrets.token_hex(3)}"
-    admin = make_engine(base.render_as_string(hide_password=False), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        yield base.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
+    with postgres_database("portal_migrations") as url:
+        yield url
 
 
 def alembic_config(url: str) -> Config:

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from flask import current_app, request
+from sqlalchemy.exc import IntegrityError
 
+from portal import db
+from portal.models.grievances import Grievance
+from portal.models.users import User
+from portal.policies import current_policies
+from portal.services import intake
 from portal.services.evidence import Upload, UploadRules
 from portal.storage import EvidenceStore
 
@@ -22,3 +28,20 @@ def uploads(field: str = "evidence") -> list[Upload]:
         for f in request.files.getlist(field)
         if f and f.filename
     ]
+
+
+def file_once(actor: User, member: User, filing: intake.Filing) -> Grievance:
+    """File and commit; when the same form arrives twice at once, the second
+    request answers with the case the first one filed (the token is unique)."""
+    try:
+        case = intake.file_grievance(
+            db.session(), actor, member, filing, current_policies(), store(), upload_rules()
+        )
+        db.commit()
+    except IntegrityError:
+        db.session().rollback()
+        found = intake.find_by_token(db.session(), filing.submission_token or "")
+        if found is None or found.member_id != member.id:
+            raise
+        return found
+    return case

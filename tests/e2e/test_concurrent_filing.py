@@ -32,9 +32,14 @@ class Member:
     def __init__(self, base: str, email: str) -> None:
         self.base = base
         self.jar = http.cookiejar.CookieJar()
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar), NoRedirect)
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(self.jar), NoRedirect
+        )
         page = self.get("/sign-in")
-        status, _ = self.post("/sign-in", {"csrf_token": CSRF.search(page).group(1), "email": email, "password": PASSWORD})
+        status, _ = self.post(
+            "/sign-in",
+            {"csrf_token": CSRF.search(page).group(1), "email": email, "password": PASSWORD},
+        )
         assert status == 302
 
     def get(self, path: str) -> str:

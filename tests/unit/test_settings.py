@@ -92,6 +92,6 @@ def test_production_with_debug_exits_non_zero(tmp_path):
 def test_production_cookies_are_secure(instance, database_url):
     from tests.conftest import make_settings
 
-    app = create_app(make_settings(instance, database_url, env="production", testing=False))
+    app = create_app(make_settings(instance, database_url, env="production"))
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["SESSION_COOKIE_HTTPONLY"]
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax" and not app.debug

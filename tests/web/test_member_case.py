@@ -198,10 +198,14 @@ def test_my_grievances_is_paginated(app, member_browser, member, session):
     start = datetime(2026, 11, 2, 10, tzinfo=UTC)
     for i in range(23):
         intake.file_grievance(
-            session, member, member,
+            session,
+            member,
+            member,
             intake.Filing(category="events", subject=f"Matter {i:02d}", narrative="Details."),
-            app.extensions["portal.policies"], app.extensions["portal.store"],
-            app.extensions["portal.upload_rules"], now=start + timedelta(hours=i),
+            app.extensions["portal.policies"],
+            app.extensions["portal.store"],
+            app.extensions["portal.upload_rules"],
+            now=start + timedelta(hours=i),
         )
     session.commit()
     first = member_browser.get("/my/grievances").get_data(as_text=True)

@@ -4,16 +4,15 @@ import secrets
 
 from flask import render_template, request
 from flask_login import current_user
-from sqlalchemy.exc import IntegrityError
 
 from portal import db
-from portal.domain.errors import InvalidInput, NotFound
+from portal.domain.errors import InvalidInput
 from portal.domain.roles import Role
 from portal.models.users import User
 from portal.policies import current_policies
 from portal.services import intake
 from portal.web.access import roles
-from portal.web.casework import store, upload_rules, uploads
+from portal.web.casework import file_once, upload_rules, uploads
 from portal.web.committee import bp
 from portal.web.forms import attach_error
 from portal.web.member.forms import StaffFilingForm
@@ -41,19 +40,10 @@ def record():  # type: ignore[no-untyped-def]
         filing.channel = form.channel.data or ""
         filing.uploads = uploads()
         try:
-            case = intake.file_grievance(
-                db.session(), current_user, member, filing, policies, store(), upload_rules()
-            )
-            db.commit()
+            case = file_once(current_user, member, filing)
         except InvalidInput as exc:
             db.session().rollback()
             attach_error(form, exc)
-        except IntegrityError:
-            db.session().rollback()
-            case = intake.find_by_token(db.session(), filing.submission_token or "")
-            if case is None:
-                raise NotFound("That grievance could not be recorded; please try again.") from None
-            return render_template("committee/recorded.html", case=case, member=member)
         else:
             return render_template("committee/recorded.html", case=case, member=member)
     status = 400 if form.errors or form.form_errors else 200

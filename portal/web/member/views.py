@@ -5,7 +5,6 @@ from datetime import date
 
 from flask import Response, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy.exc import IntegrityError
 
 from portal import db
 from portal.db import utcnow
@@ -16,7 +15,7 @@ from portal.policies import current_policies
 from portal.services import cases, evidence, intake
 from portal.services.triage import triage
 from portal.web.access import roles
-from portal.web.casework import store, upload_rules, uploads
+from portal.web.casework import file_once, store, upload_rules, uploads
 from portal.web.forms import attach_error
 from portal.web.member import bp
 from portal.web.member.forms import (
@@ -94,22 +93,14 @@ def file():  # type: ignore[no-untyped-def]
         )
     filing.uploads = uploads()
     try:
-        case = intake.file_grievance(
-            db.session(), current_user, current_user, filing, policies, store(), upload_rules()
-        )
-        db.commit()
+        case = file_once(current_user, current_user, filing)
     except InvalidInput as exc:
         db.session().rollback()
         attach_error(form, exc)
+        context = _filing_context(form)
         return render_template(
-            "member/review.html", filing=filing, rules=upload_rules(), **_filing_context(form)
+            "member/review.html", filing=filing, rules=upload_rules(), **context
         ), 400
-    except IntegrityError:
-        # The same form submitted twice at once: the other request filed it.
-        db.session().rollback()
-        case = intake.find_by_token(db.session(), filing.submission_token or "")
-        if case is None or case.member_id != current_user.id:
-            raise
     return redirect(url_for("member.acknowledgement", reference=case.reference), 303)
 
 

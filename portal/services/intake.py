@@ -247,6 +247,15 @@ def acknowledgement_text(case: Grievance, committee: Committee, tz: ZoneInfo) ->
     )
 
 
+def member_for_intake(session: Session, actor: User, member_id: int | None) -> User | None:
+    """The active member staff are recording a grievance for, if that is who `member_id` is."""
+    require_role(actor, Role.REVIEWER, Role.CHAIR)
+    member = session.get(User, member_id) if member_id else None
+    if member is None or not member.active or Role.MEMBER not in member.roles:
+        return None
+    return member
+
+
 def search_members(session: Session, actor: User, query: str, limit: int = 20) -> list[User]:
     """Members matching a name, email or member number, for staff intake."""
     require_role(actor, Role.REVIEWER, Role.CHAIR)

@@ -8,7 +8,6 @@ from flask_login import current_user
 from portal import db
 from portal.domain.errors import InvalidInput
 from portal.domain.roles import Role
-from portal.models.users import User
 from portal.policies import current_policies
 from portal.services import intake
 from portal.web.access import roles
@@ -27,8 +26,8 @@ def record():  # type: ignore[no-untyped-def]
     form = StaffFilingForm()
     form.set_categories(policies)
     member_id = request.values.get("member", type=int) or request.form.get("member_id", type=int)
-    member = db.session().get(User, member_id) if member_id else None
-    if member is None or Role.MEMBER not in member.roles:
+    member = intake.member_for_intake(db.session(), current_user, member_id)
+    if member is None:
         query = request.args.get("q", "")
         found = intake.search_members(db.session(), current_user, query)
         return render_template("committee/record_search.html", query=query, members=found)

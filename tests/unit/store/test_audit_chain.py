@@ -1,0 +1,223 @@
+"""The audit log is a keyed hash chain: any edit, gap, reordering or cut shows."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from portal.domain.roles import Role
+from portal.models.audit import AuditEntry
+from portal.security import keys
+from portal.services import audit
+from tests.factories import make_user
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+ENTRIES = 5
+TABLE = AuditEntry.__table__
+CONTENT = ["at", "actor_id", "action", "object_type", "object_id", "detail", "prev_hash", "hash"]
+
+
+@pytest.fixture
+def chain(session) -> list[AuditEntry]:  # type: ignore[no-untyped-def]
+    actor = make_user(session, Role.REVIEWER)
+    entries = [
+        audit.record(
+            session,
+            actor if n % 2 else None,
+            "case.view" if n % 2 else "case.status",
+            "grievance",
+            f"case-{n}",
+            {"n": n, "status": "in_review"},
+            now=T0 + timedelta(minutes=n),
+        )
+        for n in range(ENTRIES)
+    ]
+    session.commit()
+    return entries
+
+
+def problems(session) -> list[audit.Problem]:  # type: ignore[no-untyped-def]
+    return [p for p in audit.verify(session) if isinstance(p, audit.Problem)]
+
+
+def row(session, entry_id: int) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    return dict(session.execute(sa.select(TABLE).where(TABLE.c.id == entry_id)).one()._mapping)
+
+
+def test_entries_are_numbered_and_linked(chain):
+    assert [e.id for e in chain] == list(range(1, ENTRIES + 1))
+    assert chain[0].prev_hash == audit.GENESIS
+    assert all(b.prev_hash == a.hash for a, b in zip(chain, chain[1:], strict=False))
+    assert len({e.hash for e in chain}) == ENTRIES
+
+
+def test_an_intact_chain_yields_only_ids(session, chain):
+    assert list(audit.verify(session)) == list(range(1, ENTRIES + 1))
+    assert list(audit.verify(session, batch=2)) == list(range(1, ENTRIES + 1))
+
+
+def test_an_empty_log_verifies(session):
+    assert list(audit.verify(session)) == []
+
+
+def test_an_edited_detail_is_found(session, chain):
+    session.execute(
+        sa.update(TABLE).where(TABLE.c.id == 3).values(detail='{"n":3,"status":"resolved"}')
+    )
+
+    found = problems(session)
+
+    assert found == [audit.Problem(3, "was edited after it was written")]
+    assert "edited" in str(found[0])
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("actor_id", 999),
+        ("action", "case.export"),
+        ("object_id", "case-other"),
+        ("at", T0 - timedelta(days=1)),
+    ],
+)
+def test_any_edited_column_is_found(session, chain, column, value):
+    session.execute(sa.update(TABLE).where(TABLE.c.id == 2).values({column: value}))
+
+    assert problems(session) == [audit.Problem(2, "was edited after it was written")]
+
+
+def test_an_edit_with_a_recomputed_unkeyed_hash_is_found(session, chain):
+    # Whoever edits the row cannot recompute the hash without the chain key.
+    import hashlib
+
+    forged = hashlib.sha256(b"anything").hexdigest()
+    session.execute(sa.update(TABLE).where(TABLE.c.id == 2).values(detail="{}", hash=forged))
+
+    found = problems(session)
+
+    assert found[0] == audit.Problem(2, "was edited after it was written")
+
+
+def test_a_deleted_middle_entry_is_named_as_a_gap(session, chain):
+    session.execute(sa.delete(TABLE).where(TABLE.c.id == 3))
+
+    results = list(audit.verify(session))
+
+    assert results[:2] == [1, 2]
+    gap = results[2]
+    assert isinstance(gap, audit.Problem)
+    assert gap.entry_id == 4
+    assert gap.reason == "entries 3 to 3 are missing"
+    assert str(gap) == "entry 4: entries 3 to 3 are missing"
+
+
+def test_swapped_entries_are_found(session, chain):
+    second, third = row(session, 2), row(session, 3)
+    session.execute(
+        sa.update(TABLE).where(TABLE.c.id == 2).values({c: third[c] for c in CONTENT})
+    )
+    session.execute(
+        sa.update(TABLE).where(TABLE.c.id == 3).values({c: second[c] for c in CONTENT})
+    )
+
+    found = problems(session)
+
+    assert found
+    assert found[0].entry_id == 2
+    assert "reordered" in found[0].reason
+
+
+def test_swapped_contents_under_the_original_hashes_are_found(session, chain):
+    # The rows keep their place in the chain, but carry each other's story.
+    movable = ["at", "actor_id", "action", "object_type", "object_id", "detail"]
+    second, third = row(session, 2), row(session, 3)
+    session.execute(
+        sa.update(TABLE).where(TABLE.c.id == 2).values({c: third[c] for c in movable})
+    )
+    session.execute(
+        sa.update(TABLE).where(TABLE.c.id == 3).values({c: second[c] for c in movable})
+    )
+
+    found = problems(session)
+
+    assert [p.entry_id for p in found] == [2, 3]
+    assert all("edited" in p.reason for p in found)
+
+
+def test_a_removed_newest_entry_is_found(session, chain):
+    session.execute(sa.delete(TABLE).where(TABLE.c.id == ENTRIES))
+
+    results = list(audit.verify(session))
+
+    assert results[:-1] == list(range(1, ENTRIES))
+    assert results[-1] == audit.Problem(
+        None, f"the newest entries after {ENTRIES - 1} were removed"
+    )
+
+
+def test_recording_continues_the_chain_after_verification(session, chain):
+    assert not problems(session)
+    entry = audit.record(session, None, "case.view", "grievance", "case-9", {"n": 9})
+
+    assert entry.id == ENTRIES + 1
+    assert entry.prev_hash == chain[-1].hash
+    assert list(audit.verify(session)) == list(range(1, ENTRIES + 2))
+
+
+def test_cli_verify_passes_an_intact_chain(runner, chain):
+    result = runner.invoke(args=["audit", "verify"])
+
+    assert result.exit_code == 0, result.output
+    assert f"{ENTRIES} entries verified" in result.output
+    assert "TAMPERED" not in result.output
+
+
+def test_cli_verify_names_the_tampered_entry(runner, session, chain):
+    session.execute(sa.update(TABLE).where(TABLE.c.id == 4).values(object_id="case-other"))
+    session.commit()
+
+    result = runner.invoke(args=["audit", "verify"])
+
+    assert result.exit_code != 0
+    assert "TAMPERED entry 4: was edited after it was written" in result.output
+    assert "entries verified" not in result.output
+
+
+def test_cli_verify_reports_a_gap(runner, session, chain):
+    session.execute(sa.delete(TABLE).where(TABLE.c.id == 2))
+    session.commit()
+
+    result = runner.invoke(args=["audit", "verify"])
+
+    assert result.exit_code != 0
+    assert "TAMPERED entry 3: entries 2 to 2 are missing" in result.output
+
+
+def test_the_chain_is_keyed_by_the_index_root(session, chain):
+    material = keys.current()
+    other = keys.KeyMaterial(material.ring, secrets.token_bytes(32), material.secret_key)
+    keys.install(other)
+
+    found = problems(session)
+
+    # Under another key no entry's hash is reproducible, from the first on.
+    assert [p.entry_id for p in found] == list(range(1, ENTRIES + 1))
+    assert all("edited" in p.reason for p in found)
+
+    keys.install(material)
+    assert not problems(session)
+
+
+def test_an_entry_hashed_under_another_key_differs(session):
+    material = keys.current()
+    first = audit.record(session, None, "case.view", "grievance", "c", {}, now=T0)
+    written = (first.id, first.at, first.prev_hash, first.hash)
+    session.rollback()
+    keys.install(keys.KeyMaterial(material.ring, secrets.token_bytes(32), material.secret_key))
+    again = audit.record(session, None, "case.view", "grievance", "c", {}, now=T0)
+
+    assert (again.id, again.at, again.prev_hash) == written[:3]
+    assert again.hash != written[3]

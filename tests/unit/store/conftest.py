@@ -69,7 +69,9 @@ def attach(
     filename: str = "receipt.txt",
 ) -> Attachment:
     """An attachment row and its encrypted file in incoming/ (placed at commit)."""
-    att = Attachment(grievance=case, uploaded_by=uploader, storage_id=store.new_id(), size=0, sha256="")
+    att = Attachment(
+        grievance=case, uploaded_by=uploader, storage_id=store.new_id(), size=0, sha256=""
+    )
     att.filename = filename  # also gives the row its id, which the file's aad names
     att.content_type = "text/plain"
     att.size, att.sha256 = store.write(

@@ -116,12 +116,8 @@ def test_a_deleted_middle_entry_is_named_as_a_gap(session, chain):
 
 def test_swapped_entries_are_found(session, chain):
     second, third = row(session, 2), row(session, 3)
-    session.execute(
-        sa.update(TABLE).where(TABLE.c.id == 2).values({c: third[c] for c in CONTENT})
-    )
-    session.execute(
-        sa.update(TABLE).where(TABLE.c.id == 3).values({c: second[c] for c in CONTENT})
-    )
+    session.execute(sa.update(TABLE).where(TABLE.c.id == 2).values({c: third[c] for c in CONTENT}))
+    session.execute(sa.update(TABLE).where(TABLE.c.id == 3).values({c: second[c] for c in CONTENT}))
 
     found = problems(session)
 
@@ -134,12 +130,8 @@ def test_swapped_contents_under_the_original_hashes_are_found(session, chain):
     # The rows keep their place in the chain, but carry each other's story.
     movable = ["at", "actor_id", "action", "object_type", "object_id", "detail"]
     second, third = row(session, 2), row(session, 3)
-    session.execute(
-        sa.update(TABLE).where(TABLE.c.id == 2).values({c: third[c] for c in movable})
-    )
-    session.execute(
-        sa.update(TABLE).where(TABLE.c.id == 3).values({c: second[c] for c in movable})
-    )
+    session.execute(sa.update(TABLE).where(TABLE.c.id == 2).values({c: third[c] for c in movable}))
+    session.execute(sa.update(TABLE).where(TABLE.c.id == 3).values({c: second[c] for c in movable}))
 
     found = problems(session)
 

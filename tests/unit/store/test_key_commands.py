@@ -98,12 +98,18 @@ def test_rotate_creates_a_new_key_and_rewraps_every_case(seeded):
 
 def test_rotate_leaves_the_data_keys_and_versions_alone(seeded):
     with database(seeded).new_session() as s:
-        before = {c.id: (c.case_key(), c.version, bytes(c.subject_ct)) for c in s.scalars(sa.select(Grievance))}
+        before = {
+            c.id: (c.case_key(), c.version, bytes(c.subject_ct))
+            for c in s.scalars(sa.select(Grievance))
+        }
 
     assert seeded.test_cli_runner().invoke(args=["keys", "rotate"]).exit_code == 0
 
     with database(seeded).new_session() as s:
-        after = {c.id: (c.case_key(), c.version, bytes(c.subject_ct)) for c in s.scalars(sa.select(Grievance))}
+        after = {
+            c.id: (c.case_key(), c.version, bytes(c.subject_ct))
+            for c in s.scalars(sa.select(Grievance))
+        }
     # Only the wrapping changed: the field ciphertexts stay, no open form goes stale.
     assert after == before
 

@@ -57,6 +57,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     )
     app.extensions["portal.settings"] = settings
     app.extensions["portal.keys"] = material
+    env = os.environ if not settings.testing else {}
+    app.extensions["portal.key_watcher"] = keys.RingWatcher(settings.keys_dir, env)
     if not settings.testing:
         logging.basicConfig(
             level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s"

@@ -40,8 +40,12 @@ class EvidenceStore:
         """Encrypt `source` into incoming/; it moves into place when `session` commits."""
         self.incoming.mkdir(parents=True, exist_ok=True, mode=0o700)
         part = self.incoming / f"{storage_id}.part"
-        with open(part, "xb") as dest:
-            size, digest = encrypt_stream(dek, aad, source, dest)
+        try:
+            with open(part, "xb") as dest:
+                size, digest = encrypt_stream(dek, aad, source, dest)
+        except BaseException:
+            part.unlink(missing_ok=True)
+            raise
         session.info.setdefault(PENDING_KEY, []).append((part, self.path_of(storage_id)))
         return size, digest
 

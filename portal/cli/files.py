@@ -18,8 +18,12 @@ group = AppGroup("files", help="The encrypted evidence store.")
 def sweep(dry_run: bool) -> None:
     """Remove stored files with no attachment row, and uploads abandoned over an hour ago."""
     store = current_app.extensions["portal.store"]
+    # List files before asking the database: a file is moved into place only
+    # after its row commits, so an upload finishing meanwhile is never taken
+    # for an orphan.
+    on_disk = list(store.stored_ids())
     known = set(db.session().scalars(sa.select(Attachment.storage_id)))
-    orphans = [sid for sid in store.stored_ids() if sid not in known]
+    orphans = [sid for sid in on_disk if sid not in known]
     stale = list(store.stale_incoming())
     for sid in orphans:
         click.echo(f"orphan {sid}")

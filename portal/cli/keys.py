@@ -77,6 +77,7 @@ def rotate(batch_size: int, new_key: bool | None) -> None:
             session.commit()
             bar.update(done)
     click.echo(f"done: every case key is wrapped by {ring.active_id}")
+    click.echo("Running web workers pick up the new ring on their next request.")
 
 
 @group.command("retire")

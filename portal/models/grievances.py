@@ -207,6 +207,8 @@ class Attachment(_CaseChild, Base):
     uploaded_by: Mapped[User] = relationship()
 
     def content_aad(self) -> bytes:
+        if self.id is None:
+            self.id = uuid.uuid4()  # the file is bound to this row's id
         return f"attachments|content|{self.id}|1".encode()
 
 

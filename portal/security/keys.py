@@ -301,3 +301,37 @@ def current() -> KeyMaterial:
     if _installed is None:
         raise KeyConfigError("keys are not loaded")
     return _installed
+
+
+class RingWatcher:
+    """Picks up a ring that `flask keys rotate` or `retire` rewrote in another process.
+
+    Web workers check the file's modification time before each request (one
+    stat call), so a rotation takes effect without a restart: cases rewrapped
+    under the new key stay readable, and new cases are wrapped by it.
+    """
+
+    def __init__(self, keys_dir: Path, env: Mapping[str, str]) -> None:
+        self.path = keys_dir / KEK_FILE
+        self.fixed = bool(env.get(ENV_KEK_RING))  # a ring from the environment cannot change
+        self.seen = self._mtime()
+
+    def _mtime(self) -> int | None:
+        try:
+            return self.path.stat().st_mtime_ns
+        except OSError:
+            return None
+
+    def refresh(self) -> bool:
+        if self.fixed:
+            return False
+        mtime = self._mtime()
+        if mtime is None or mtime == self.seen:
+            return False
+        ring = KeyRing.from_json(self.path.read_text(encoding="utf-8"))
+        material = current()
+        install(
+            KeyMaterial(ring=ring, index_root=material.index_root, secret_key=material.secret_key)
+        )
+        self.seen = mtime
+        return True

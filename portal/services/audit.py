@@ -125,7 +125,12 @@ def verify(session: Session, batch: int = 1000) -> Iterator[int | Problem]:
                 yield entry.id
             expected_id, prev, last_id = entry.id + 1, entry.hash, entry.id
     head = session.get(AuditHead, 1)
-    if head is not None and (head.last_id != last_id or head.last_hash != prev):
+    if head is None:
+        if last_id:
+            yield Problem(
+                None, "the chain head is missing (the newest entries may have been removed)"
+            )
+    elif head.last_id != last_id or head.last_hash != prev:
         yield Problem(None, f"the newest entries after {last_id} were removed")
 
 

@@ -13,8 +13,9 @@ from portal.models.grievances import ReferenceCounter
 
 def next_reference(session: Session, now: datetime) -> str:
     """Take the next number of the year. The UPDATE locks the year's row until
-    commit, so concurrent filings queue rather than share a number; a rolled-back
-    filing leaves a gap, which is fine: numbers are never reused."""
+    commit, so concurrent filings queue rather than share a number. A filing that
+    rolls back returns its number with it; no one ever saw it, and a committed
+    number is never handed out again."""
     year = now.year
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     session.execute(

@@ -26,11 +26,18 @@ def init_web(app: Flask) -> None:
     sessions.init_app(app)
     for bp in (home_bp, auth_bp, member_bp, committee_bp, admin_bp, public_bp):
         app.register_blueprint(bp)
+    app.before_request(_refresh_keys)
     app.before_request(_enforce_access)
     headers.init_app(app)
     errors.init_app(app)
     navigation.init_app(app)
     filters.init_app(app)
+
+
+def _refresh_keys() -> None:
+    from flask import current_app
+
+    current_app.extensions["portal.key_watcher"].refresh()
 
 
 def _enforce_access():  # type: ignore[no-untyped-def]

@@ -24,4 +24,6 @@ def start_page(roles: frozenset[Role]) -> str:
         return "admin.users"
     if Role.MEMBER in roles:
         return "member.my_grievances"
+    if roles & {Role.REVIEWER, Role.CHAIR}:
+        return "committee.record"
     return "auth.account"

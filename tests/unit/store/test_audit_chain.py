@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import itertools
 import secrets
 from datetime import UTC, datetime, timedelta
 
@@ -9,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from portal.domain.roles import Role
-from portal.models.audit import AuditEntry
+from portal.models.audit import AuditEntry, AuditHead
 from portal.security import keys
 from portal.services import audit
 from tests.factories import make_user
@@ -50,7 +52,7 @@ def row(session, entry_id: int) -> dict[str, object]:  # type: ignore[no-untyped
 def test_entries_are_numbered_and_linked(chain):
     assert [e.id for e in chain] == list(range(1, ENTRIES + 1))
     assert chain[0].prev_hash == audit.GENESIS
-    assert all(b.prev_hash == a.hash for a, b in zip(chain, chain[1:], strict=False))
+    assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(chain))
     assert len({e.hash for e in chain}) == ENTRIES
 
 
@@ -91,8 +93,6 @@ def test_any_edited_column_is_found(session, chain, column, value):
 
 def test_an_edit_with_a_recomputed_unkeyed_hash_is_found(session, chain):
     # Whoever edits the row cannot recompute the hash without the chain key.
-    import hashlib
-
     forged = hashlib.sha256(b"anything").hexdigest()
     session.execute(sa.update(TABLE).where(TABLE.c.id == 2).values(detail="{}", hash=forged))
 
@@ -213,3 +213,12 @@ def test_an_entry_hashed_under_another_key_differs(session):
 
     assert (again.id, again.at, again.prev_hash) == written[:3]
     assert again.hash != written[3]
+
+
+def test_a_cut_tail_with_the_head_deleted_too_is_found(session, chain):
+    session.execute(sa.delete(TABLE).where(TABLE.c.id == ENTRIES))
+    session.execute(sa.delete(AuditHead.__table__))
+
+    assert problems(session) == [
+        audit.Problem(None, "the chain head is missing (the newest entries may have been removed)")
+    ]

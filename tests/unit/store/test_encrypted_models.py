@@ -7,6 +7,7 @@ anywhere else, or changed by one bit, is refused rather than decrypted.
 
 from __future__ import annotations
 
+import itertools
 import re
 from datetime import UTC, datetime
 
@@ -195,7 +196,7 @@ def test_references_have_the_public_format_and_increase(session):
     assert all(re.fullmatch(r"GRV-2091-\d{6}", ref) for ref in references)
     assert references[0] == "GRV-2091-000001"
     assert numbers == sorted(set(numbers))
-    assert all(b - a == 1 for a, b in zip(numbers, numbers[1:], strict=False))
+    assert all(b - a == 1 for a, b in itertools.pairwise(numbers))
 
 
 def test_each_year_has_its_own_sequence(session):

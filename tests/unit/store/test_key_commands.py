@@ -229,3 +229,15 @@ def test_verify_names_an_attachment_whose_file_is_missing(runner, store_with_fil
 
     assert result.exit_code != 0
     assert f"FAILED attachments {files[0].id}: FileNotFoundError" in result.output
+
+
+def test_a_running_worker_picks_up_a_rotation_from_another_process(seeded):
+    before = keys.current()
+    result = seeded.test_cli_runner().invoke(args=["keys", "rotate"])
+    assert result.exit_code == 0, result.output
+    # The web worker still holds the old ring, as if the CLI ran in another process.
+    keys.install(before)
+    assert keys.current().ring.active_id == "k1"
+    seeded.test_client().get("/")
+    assert keys.current().ring.active_id == "k2"
+    assert_all_decrypt(seeded)

@@ -31,6 +31,14 @@ def localdate(moment: datetime | None) -> str:
     return f"{local.day} {local:%b %Y}"
 
 
+def localshort(moment: datetime | None) -> str:
+    """A date with its time, for tables: "24 Nov 2026, 10:00"."""
+    if moment is None:
+        return "—"
+    local = moment.astimezone(_zone())
+    return f"{local.day} {local:%b %Y}, {local:%H:%M}"
+
+
 def status_label(status: str | None) -> str:
     return workflow.info(status).label if status else ""
 
@@ -38,4 +46,5 @@ def status_label(status: str | None) -> str:
 def init_app(app: Flask) -> None:
     app.add_template_filter(localdatetime)
     app.add_template_filter(localdate)
+    app.add_template_filter(localshort)
     app.add_template_global(status_label)

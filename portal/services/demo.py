@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -170,11 +171,15 @@ DEMO_CASES = [
 ]
 
 
+STATEMENT = b"Statement, March\n02 Mar  Annual dues  -245.00\n02 Mar  Annual dues  -245.00\n"
+
+
 def seed_cases(session: Session, policies, store, rules) -> int:  # type: ignore[no-untyped-def]
     """A few grievances so the member pages have something to show."""
     from datetime import timedelta
 
     from portal.db import utcnow
+    from portal.services.evidence import Upload
     from portal.services.intake import Filing, file_grievance
 
     staff = session.scalar(sa.select(User).where(User.email_key == "reviewer5@demo.example"))
@@ -189,6 +194,8 @@ def seed_cases(session: Session, policies, store, rules) -> int:  # type: ignore
             channel=channel,
             hide_identity=hidden,
         )
+        if category == "billing":
+            filing.uploads = [Upload("bank-statement.txt", io.BytesIO(STATEMENT))]
         actor = member if channel == "web" else staff
         file_grievance(
             session,

@@ -1,0 +1,35 @@
+"""`flask demo seed`: the demo association a new user signs in to."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from portal.models.committees import Committee
+from portal.models.grievances import Grievance
+from portal.models.users import User
+from tests.conftest import Browser
+
+
+def test_demo_seed_creates_the_association_once_and_prints_every_sign_in(app, runner, session):
+    first = runner.invoke(args=["demo", "seed"])
+    assert first.exit_code == 0, first.output
+    assert "Seeded the demo association: 22 accounts, 4 grievances." in first.output
+    lines = [line for line in first.output.splitlines() if "@demo.example" in line]
+    assert len(lines) == 22
+    roles = [line.split()[0] for line in lines]
+    assert roles.count("administrator") == 1 and roles.count("auditor") == 1
+    assert roles.count("chair") == 3 and roles.count("reviewer") == 5 and roles.count("member") == 12
+    names = set(session.scalars(sa.select(Committee.name)))
+    assert names == {"Ethics & Professional Conduct", "Member Services", "Governance & Elections"}
+
+    again = runner.invoke(args=["demo", "seed"])
+    assert "nothing was seeded" in again.output and again.output.count("@demo.example") == 22
+    assert session.scalar(sa.select(sa.func.count()).select_from(User)) == 22
+    assert session.scalar(sa.select(sa.func.count()).select_from(Grievance)) == 4
+
+    # A printed sign-in works, and the member sees their demo grievances.
+    role, email, password = next(line.split() for line in lines if line.split()[0] == "member")
+    browser = Browser(app.test_client())
+    assert browser.sign_in(email, password).status_code == 302
+    html = browser.get("/my/grievances").get_data(as_text=True)
+    assert "Charged twice for this year" in html and "bank-statement.txt" not in html

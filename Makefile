@@ -39,7 +39,7 @@ run: $(VENV)/.run-deps
 	@$(BIN)/alembic upgrade head
 	@$(BIN)/flask demo seed
 	@echo "Serving the portal at http://127.0.0.1:$(PORT) (Ctrl+C stops it)"
-	@exec $(BIN)/gunicorn --workers 2 --bind 127.0.0.1:$(PORT) --access-logfile - wsgi:app
+	@exec $(BIN)/gunicorn --workers 2 --bind 127.0.0.1:$(PORT) wsgi:app
 
 lint: $(VENV)/.test-deps
 	$(BIN)/ruff check portal tests migrations wsgi.py

@@ -22,8 +22,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     from portal import db, policies
     from portal.security import keys, passwords
 
-    settings = settings or Settings.from_env()
     try:
+        settings = settings or Settings.from_env()
         material = keys.load_keys(settings.keys_dir, os.environ if not settings.testing else {})
         secret_key = settings.secret_key or material.secret_key
         settings = settings.with_(secret_key=secret_key)
@@ -68,7 +68,14 @@ def create_app(settings: Settings | None = None) -> Flask:
     from portal.storage import EvidenceStore
 
     app.extensions["portal.store"] = EvidenceStore(settings.files_dir)
-    app.extensions["portal.upload_rules"] = UploadRules(settings.allowed_upload_types)
+    app.extensions["portal.upload_rules"] = UploadRules(
+        settings.allowed_upload_types, max_files=settings.max_files
+    )
+    if settings.proxy_hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = settings.proxy_hops
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     db.init_app(app, settings.resolved_database_url)
     try:
         policies.init_app(app, Path(settings.policies_dir))

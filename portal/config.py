@@ -10,10 +10,24 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # Secrets that ship in the repository or in examples; production refuses them.
 DEVELOPMENT_SECRETS = frozenset({"dev", "development", "change-me", "secret", "test"})
+ENVIRONMENTS = frozenset({"development", "test", "production"})
 
 
 class SettingsError(Exception):
     """A setting is missing or unsafe; the message is one line for the operator."""
+
+
+def _int(env: dict[str, str], name: str, default: int, low: int = 0) -> int:
+    raw = env.get(name, "")
+    if raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, not {raw!r}") from None
+    if value < low:
+        raise SettingsError(f"{name} must be at least {low}")
+    return value
 
 
 def _bool(value: str | None, default: bool) -> bool:
@@ -33,6 +47,7 @@ class Settings:
     policies_dir: Path = ROOT / "policies"
     evidence_dir: Path | None = None
     max_upload_mb: int = 20
+    max_files: int = 10
     allowed_upload_types: tuple[str, ...] = (
         "application/pdf",
         "image/png",
@@ -44,6 +59,7 @@ class Settings:
         "application/msword",
     )
     ratelimit_storage: str = "memory://"
+    proxy_hops: int = 0  # trusted reverse proxies in front of the portal
     session_hours: int = 8
     base_url: str = "http://127.0.0.1:5000"
     mail_server: str = "127.0.0.1"
@@ -89,12 +105,18 @@ class Settings:
             registration=get("PORTAL_REGISTRATION", "open"),
             policies_dir=Path(get("PORTAL_POLICIES_DIR") or ROOT / "policies"),
             evidence_dir=Path(p) if (p := get("PORTAL_EVIDENCE_DIR")) else None,
-            max_upload_mb=int(get("PORTAL_MAX_UPLOAD_MB", "20")),
+            max_upload_mb=_int(env, "PORTAL_MAX_UPLOAD_MB", 20, low=1),
+            max_files=_int(env, "PORTAL_MAX_FILES", 10, low=1),
+            allowed_upload_types=tuple(
+                t.strip() for t in get("PORTAL_UPLOAD_TYPES", "").split(",") if t.strip()
+            )
+            or cls.allowed_upload_types,
             ratelimit_storage=get("PORTAL_RATELIMIT_STORAGE", "memory://"),
-            session_hours=int(get("PORTAL_SESSION_HOURS", "8")),
+            proxy_hops=_int(env, "PORTAL_PROXY_HOPS", 0),
+            session_hours=_int(env, "PORTAL_SESSION_HOURS", 8, low=1),
             base_url=get("PORTAL_BASE_URL", "http://127.0.0.1:5000"),
             mail_server=get("PORTAL_MAIL_SERVER", "127.0.0.1"),
-            mail_port=int(get("PORTAL_MAIL_PORT", "25")),
+            mail_port=_int(env, "PORTAL_MAIL_PORT", 25, low=1),
             mail_sender=get("PORTAL_MAIL_SENDER", "grievances@association.example"),
             kek_ring=get("PORTAL_KEK_RING") or None,
             index_key=get("PORTAL_INDEX_KEY") or None,
@@ -102,6 +124,8 @@ class Settings:
 
     def check(self) -> None:
         """Refuse unsafe production settings with a one-line reason."""
+        if self.env not in ENVIRONMENTS:
+            raise SettingsError(f"PORTAL_ENV must be one of {', '.join(sorted(ENVIRONMENTS))}")
         if self.registration not in {"open", "invite"}:
             raise SettingsError("PORTAL_REGISTRATION must be 'open' or 'invite'")
         if not self.production:

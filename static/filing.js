@@ -31,7 +31,7 @@
   function show(data) {
     while (hint.firstChild) { hint.removeChild(hint.firstChild); }
     if (data.urgent) {
-      hint.appendChild(paragraph("This sounds urgent. We will treat it as a priority. If anyone is in danger now, call the emergency services on 999 (or 112)."));
+      hint.appendChild(paragraph("This sounds urgent. We will treat it as a priority. " + form.getAttribute("data-safety-notice")));
     }
     if (data.suggested_category && data.suggested_category !== value("category")) {
       hint.appendChild(paragraph("From what you wrote, this may be about “" + data.suggested_label + "”. You can choose it above."));

@@ -327,6 +327,8 @@ class TriageRules(BaseModel):
     """High-risk words that raise a new grievance's priority (triage.toml)."""
 
     model_config = FROZEN
+    # Shown as soon as a member's words look urgent: who to contact now.
+    safety_notice: Text
     high_risk: Annotated[dict[Slug, HighRiskRule], _keyed("slug")] = Field(min_length=1)
 
 

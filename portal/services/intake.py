@@ -250,7 +250,9 @@ def acknowledgement_text(case: Grievance, committee: Committee, tz: ZoneInfo) ->
 def member_for_intake(session: Session, actor: User, member_id: int | None) -> User | None:
     """The active member staff are recording a grievance for, if that is who `member_id` is."""
     require_role(actor, Role.REVIEWER, Role.CHAIR)
-    member = session.get(User, member_id) if member_id else None
+    if not member_id or not 0 < member_id < 2**31:
+        return None
+    member = session.get(User, member_id)
     if member is None or not member.active or Role.MEMBER not in member.roles:
         return None
     return member

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from flask import Flask, abort, redirect, request, url_for
 from flask_login import current_user
+from werkzeug.routing import IntegerConverter, Map
 
 from portal.extensions import csrf, limiter, login_manager
 from portal.web.access import access_of
+
+MAX_ID = 2**31 - 1
 
 
 def init_web(app: Flask) -> None:
@@ -20,18 +23,40 @@ def init_web(app: Flask) -> None:
     from portal.web.uploads import PortalRequest
 
     app.request_class = PortalRequest
+    app.url_map.converters["int"] = BoundedInt
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
     sessions.init_app(app)
     for bp in (home_bp, auth_bp, member_bp, committee_bp, admin_bp, public_bp):
         app.register_blueprint(bp)
+    app.before_request(_refuse_nul)
     app.before_request(_refresh_keys)
     app.before_request(_enforce_access)
     headers.init_app(app)
     errors.init_app(app)
     navigation.init_app(app)
     filters.init_app(app)
+
+
+class BoundedInt(IntegerConverter):
+    """Ids beyond what the database stores are simply not found (404), not a crash."""
+
+    def __init__(self, map: Map, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)  # type: ignore[arg-type]
+
+
+def _refuse_nul() -> None:
+    """No text a person types contains NUL; PostgreSQL refuses it, so do we, politely."""
+    values = [request.path, *request.args.values()]
+    if request.method == "POST" and request.mimetype in {
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+    }:
+        values += request.form.values()
+    if any("\x00" in v for v in values):
+        abort(400)
 
 
 def _refresh_keys() -> None:

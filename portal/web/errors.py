@@ -7,6 +7,7 @@ import secrets
 
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from portal.domain.errors import (
@@ -73,6 +74,14 @@ def init_app(app: Flask) -> None:
     def _domain(exc: DomainError):  # type: ignore[no-untyped-def]
         status = next(code for cls, code in DOMAIN_STATUS if isinstance(exc, cls))
         return render_error(status, str(exc))
+
+    @app.errorhandler(StaleDataError)
+    def _stale(_exc: StaleDataError):  # type: ignore[no-untyped-def]
+        return render_error(
+            409,
+            "Someone changed this grievance at the same moment. Please open it again: if what "
+            "you sent is not there, send it once more.",
+        )
 
     @app.errorhandler(DecryptionError)
     def _decryption(_exc: DecryptionError):  # type: ignore[no-untyped-def]

@@ -95,3 +95,25 @@ def test_production_cookies_are_secure(instance, database_url):
     app = create_app(make_settings(instance, database_url, env="production"))
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["SESSION_COOKIE_HTTPONLY"]
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax" and not app.debug
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"PORTAL_ENV": "prod"}, "PORTAL_ENV must be one of"),
+        ({"PORTAL_MAX_UPLOAD_MB": "abc"}, "PORTAL_MAX_UPLOAD_MB must be a whole number"),
+        ({"PORTAL_SESSION_HOURS": "0"}, "PORTAL_SESSION_HOURS must be at least 1"),
+    ],
+)
+def test_bad_settings_are_one_line_errors(env, message):
+    with pytest.raises(SettingsError, match=message):
+        Settings.from_env(env).check()
+
+
+def test_bad_numeric_setting_stops_start_up_with_one_line(tmp_path):
+    _flask(tmp_path, "keys", "init")
+    result = _flask(tmp_path, "demo", "seed", PORTAL_MAX_UPLOAD_MB="lots")
+    assert result.returncode != 0
+    assert [line for line in result.stderr.splitlines() if line.strip()] == [
+        "portal: cannot start: PORTAL_MAX_UPLOAD_MB must be a whole number, not 'lots'"
+    ]

@@ -18,7 +18,9 @@ def test_demo_seed_creates_the_association_once_and_prints_every_sign_in(app, ru
     assert len(lines) == 22
     roles = [line.split()[0] for line in lines]
     assert roles.count("administrator") == 1 and roles.count("auditor") == 1
-    assert roles.count("chair") == 3 and roles.count("reviewer") == 5 and roles.count("member") == 12
+    assert (
+        roles.count("chair") == 3 and roles.count("reviewer") == 5 and roles.count("member") == 12
+    )
     names = set(session.scalars(sa.select(Committee.name)))
     assert names == {"Ethics & Professional Conduct", "Member Services", "Governance & Elections"}
 

@@ -62,3 +62,62 @@ def test_repeated_failed_sign_ins_are_slowed_down(instance, database_url, app, s
         limiter.reset()
     assert statuses[:10] == [400] * 10 and statuses[10] == 429
     assert "Too many attempts" in html
+
+
+def test_nul_bytes_are_refused_politely(browser, client, member_browser):
+    assert client.get("/grievances/GRV%00").status_code in {400, 302}
+    page = client.get("/sign-in").get_data(as_text=True)
+    from tests.conftest import csrf_token
+
+    response = client.post(
+        "/sign-in", data={"csrf_token": csrf_token(page), "email": "a\x00@b.c", "password": "x"}
+    )
+    assert response.status_code == 400
+    assert member_browser.get("/my/grievances?page=1%00").status_code == 400
+
+
+def test_huge_ids_are_not_found_not_a_crash(app, session):
+    from portal.domain.roles import Role
+
+    make_user(session, Role.ADMIN, email="ids@example.org")
+    make_user(session, Role.REVIEWER, email="desk2@example.org")
+    session.commit()
+    admin = Browser(app.test_client())
+    admin.sign_in("ids@example.org", PASSWORD)
+    assert admin.get("/admin/users/1099511627776").status_code == 404
+    assert admin.get("/admin/committees/99999999999999999999").status_code == 404
+    assert admin.get("/admin/users?page=99999999999999999999").status_code == 200
+    staff = Browser(app.test_client())
+    staff.sign_in("desk2@example.org", PASSWORD)
+    assert staff.get("/committee/record?member=99999999999999999999").status_code == 200
+    assert staff.get("/committee/record?member=1099511627776").status_code == 200
+
+
+def test_triage_endpoint_answers_any_json(member_browser):
+    from tests.conftest import csrf_token
+
+    token = csrf_token(member_browser.get("/grievances/new").get_data(as_text=True))
+    for body in ("[1, 2]", '"text"', "123", "not json"):
+        response = member_browser.client.post(
+            "/grievances/triage",
+            data=body,
+            content_type="application/json",
+            headers={"X-CSRFToken": token},
+        )
+        assert response.status_code == 200 and response.get_json()["urgent"] is False
+
+
+def test_a_concurrent_change_is_a_409_page_not_a_crash(app, member_browser, session):
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from portal.web.access import public
+
+    def stale():  # type: ignore[no-untyped-def]
+        raise StaleDataError("UPDATE statement on table 'grievances' expected to update 1 row(s)")
+
+    if "stale" not in app.view_functions:
+        app.view_functions["stale"] = public(stale)
+        app.url_map.add(app.url_rule_class("/_stale", endpoint="stale"))
+    response = member_browser.get("/_stale")
+    assert response.status_code == 409
+    assert "Someone changed this grievance at the same moment" in response.get_data(as_text=True)

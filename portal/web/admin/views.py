@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal import db
@@ -54,7 +54,9 @@ def invite():  # type: ignore[no-untyped-def]
             attach_error(form, exc)
         else:
             db.commit()
-            link = url_for("auth.set_password", token=invitation.token, _external=True)
+            # The configured public address, never the request's Host header.
+            base = current_app.extensions["portal.settings"].base_url.rstrip("/")
+            link = base + url_for("auth.set_password", token=invitation.token)
             return render_template("admin/invited.html", user=invitation.user, link=link)
     return render_template("admin/invite.html", form=form), 400 if form.errors else 200
 

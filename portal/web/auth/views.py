@@ -47,9 +47,15 @@ def register():  # type: ignore[no-untyped-def]
     return render_template("auth/register.html", form=form), 400 if form.errors else 200
 
 
+def _email_key() -> str:
+    """Failed guesses at one account count together, whatever address they come from."""
+    return "sign-in:" + (request.form.get("email") or "").strip().casefold()
+
+
 @bp.route("/sign-in", methods=["GET", "POST"])
 @public
 @limiter.limit("10 per minute", methods=["POST"])
+@limiter.limit("30 per hour", methods=["POST"], key_func=_email_key)
 def sign_in():  # type: ignore[no-untyped-def]
     form = SignInForm()
     target = safe_next(request.args.get("next"))

@@ -108,7 +108,9 @@ def file():  # type: ignore[no-untyped-def]
 @member_only
 def triage_hint():  # type: ignore[no-untyped-def]
     """Suggestions while the member types (progressive enhancement of the form)."""
-    data = request.get_json(silent=True) or {}
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        data = {}
     policies = current_policies()
     text = f"{data.get('subject', '')}\n{data.get('narrative', '')}"[:40000]
     suggestion = triage(text, policies)

@@ -58,6 +58,7 @@ class CasePage:
 
 
 def my_cases(session: Session, member: User, page: int = 1) -> CasePage:
+    """The member's own cases, newest activity first; listing them is a read, so it is audited."""
     require_role(member, Role.MEMBER)
     where = Grievance.member_id == member.id
     total = session.scalar(sa.select(sa.func.count()).where(where)) or 0
@@ -70,18 +71,34 @@ def my_cases(session: Session, member: User, page: int = 1) -> CasePage:
         .limit(PAGE_SIZE)
         .offset((page - 1) * PAGE_SIZE)
     ).all()
+    if cases:
+        audit.record(
+            session, member, "cases.listed", "user", member.id, {"cases": len(cases), "page": page}
+        )
     return CasePage(list(cases), page, pages, total)
 
 
 def member_case(
-    session: Session, actor: User, reference: str, *, audit_view: bool = True
+    session: Session,
+    actor: User,
+    reference: str,
+    *,
+    audit_view: bool = True,
+    for_update: bool = False,
 ) -> Grievance:
-    """The member's own case, or NotFound; each view lands in the audit log."""
+    """The member's own case, or NotFound; each view lands in the audit log.
+
+    `for_update` locks the row until commit, so two changes to one case queue
+    (PostgreSQL) instead of the second failing on the version check.
+    """
     require_role(actor, Role.MEMBER)
+    stmt = sa.select(Grievance).where(
+        Grievance.reference == reference, Grievance.member_id == actor.id
+    )
+    if for_update:
+        stmt = stmt.with_for_update(of=Grievance)
     case = session.scalar(
-        sa.select(Grievance)
-        .where(Grievance.reference == reference, Grievance.member_id == actor.id)
-        .options(
+        stmt.options(
             selectinload(Grievance.events).selectinload(CaseEvent.actor),
             selectinload(Grievance.messages).selectinload(Message.author),
             selectinload(Grievance.attachments),
@@ -219,6 +236,7 @@ def reveal_identity(
 ) -> None:
     """The member agrees to let the committee know who they are; this cannot be undone."""
     _check_owner(actor, case)
+    _check_open(case)
     if not case.identity_hidden:
         raise InvalidInput("The committee already knows who you are.")
     case.identity_hidden = False

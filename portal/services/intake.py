@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -94,6 +95,28 @@ def find_by_token(session: Session, token: str) -> Grievance | None:
     return session.scalar(sa.select(Grievance).where(Grievance.submission_token == token))
 
 
+TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+
+def _already_sent(session: Session, member: User, filing: Filing) -> Grievance | None:
+    """The case this very form already filed, if it was sent before."""
+    token = filing.submission_token or ""
+    if not TOKEN_RE.fullmatch(token):
+        raise InvalidInput("This form is out of date. Please start your grievance again.")
+    existing = find_by_token(session, token)
+    if existing is None:
+        return None
+    if existing.member_id != member.id:
+        raise InvalidInput("This form is out of date. Please start your grievance again.")
+    if (existing.subject, existing.narrative) != (filing.subject.strip(), filing.narrative.strip()):
+        # Back, edit, send again: say so rather than silently keep the first version.
+        raise InvalidInput(
+            f"This form was already sent as {existing.reference}. To tell us more, add it to "
+            f"{existing.reference} from “My grievances”, or start a new grievance."
+        )
+    return existing
+
+
 def _authorise(actor: User, member: User, channel: str) -> None:
     if channel == WEB:
         if actor.id != member.id:
@@ -123,8 +146,8 @@ def file_grievance(
     now = now or utcnow()
     _authorise(actor, member, filing.channel)
     if filing.submission_token:
-        existing = find_by_token(session, filing.submission_token)
-        if existing is not None and existing.member_id == member.id:
+        existing = _already_sent(session, member, filing)
+        if existing is not None:
             return existing  # the same form sent twice
     tz = ZoneInfo(member.timezone) if member.timezone else policies.calendar.time_zone
     validate(filing, policies, now.astimezone(tz).date())

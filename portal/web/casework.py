@@ -6,6 +6,7 @@ from flask import current_app, request
 from sqlalchemy.exc import IntegrityError
 
 from portal import db
+from portal.domain.errors import InvalidInput
 from portal.models.grievances import Grievance
 from portal.models.users import User
 from portal.policies import current_policies
@@ -41,7 +42,11 @@ def file_once(actor: User, member: User, filing: intake.Filing) -> Grievance:
     except IntegrityError:
         db.session().rollback()
         found = intake.find_by_token(db.session(), filing.submission_token or "")
-        if found is None or found.member_id != member.id:
+        if found is None:
             raise
+        if found.member_id != member.id:
+            raise InvalidInput(
+                "This form is out of date. Please start your grievance again."
+            ) from None
         return found
     return case

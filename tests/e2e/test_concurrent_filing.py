@@ -109,3 +109,21 @@ def test_parallel_filings_get_distinct_references(live_server, member):
     assert len(set(refs)) == 4
     numbers = [int(r.rsplit("-", 1)[1]) for r in refs]
     assert numbers == sorted(numbers) and len(set(numbers)) == 4
+
+
+def test_concurrent_messages_on_one_case_all_arrive(live_server, member):
+    status, location = member.post("/grievances/new", member.filing_form())
+    assert status == 303
+    case_url = location.replace("/acknowledgement", "").removeprefix(live_server.url)
+    page = member.get(case_url)
+    token = CSRF.search(page).group(1)
+    bodies = [f"Detail number {n}" for n in range(3)]
+    results = _at_once(
+        [
+            lambda b=b: member.post(f"{case_url}/messages", {"csrf_token": token, "body": b})
+            for b in bodies
+        ]
+    )
+    assert [status for status, _ in results] == [303] * 3
+    page = member.get(case_url)
+    assert all(b in page for b in bodies)

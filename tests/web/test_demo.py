@@ -30,7 +30,7 @@ def test_demo_seed_creates_the_association_once_and_prints_every_sign_in(app, ru
     assert session.scalar(sa.select(sa.func.count()).select_from(Grievance)) == 4
 
     # A printed sign-in works, and the member sees their demo grievances.
-    role, email, password = next(line.split() for line in lines if line.split()[0] == "member")
+    _role, email, password = next(line.split() for line in lines if line.split()[0] == "member")
     browser = Browser(app.test_client())
     assert browser.sign_in(email, password).status_code == 302
     html = browser.get("/my/grievances").get_data(as_text=True)

@@ -214,3 +214,38 @@ def test_reviewer_cannot_file_online_for_themselves(browser, session, committees
     session.commit()
     browser.sign_in("rev@example.org", PASSWORD)
     assert browser.get("/grievances/new").status_code == 403
+
+
+def test_resending_an_edited_form_says_it_was_already_sent(member_browser, session):
+    page = member_browser.get("/grievances/new").get_data(as_text=True)
+    token = re.search(r'name="submission_token"[^>]*value="([^"]+)"', page).group(1)
+    data = {
+        "csrf_token": csrf_token(page),
+        "submission_token": token,
+        "action": "submit",
+        "category": "billing",
+        "subject": "First",
+        "narrative": "Original text.",
+    }
+    assert member_browser.client.post("/grievances/new", data=data).status_code == 303
+    edited = member_browser.client.post(
+        "/grievances/new", data={**data, "narrative": "Edited text."}
+    )
+    html = edited.get_data(as_text=True)
+    assert edited.status_code == 400 and "This form was already sent as GRV-" in html
+    assert count(session, Grievance) == 1
+
+
+def test_a_forged_or_overlong_form_token_is_refused(member_browser, session):
+    page = member_browser.get("/grievances/new").get_data(as_text=True)
+    for token in ("x" * 65, "short", "bad token with spaces!!"):
+        data = {
+            "csrf_token": csrf_token(page),
+            "submission_token": token,
+            "action": "submit",
+            "category": "billing",
+            "subject": "S",
+            "narrative": "N",
+        }
+        assert member_browser.client.post("/grievances/new", data=data).status_code == 400, token
+    assert count(session, Grievance) == 0

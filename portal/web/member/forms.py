@@ -61,7 +61,7 @@ class FilingForm(FlaskForm):
         "Keep my identity hidden from the committee",
         description="Reviewers will see “Member (identity withheld)”. Only some kinds of grievance allow this.",
     )
-    submission_token = HiddenField()
+    submission_token = HiddenField(validators=[Length(max=64)])
     evidence = MultipleFileField("Evidence files (optional)")
 
     def set_categories(self, policies: PolicySet) -> None:

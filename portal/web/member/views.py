@@ -34,6 +34,7 @@ member_only = roles(Role.MEMBER)
 @member_only
 def my_grievances():  # type: ignore[no-untyped-def]
     page = cases.my_cases(db.session(), current_user, request.args.get("page", 1, type=int))
+    db.commit()  # the audited listing
     policies, now = current_policies(), utcnow()
     rows = [(c, workflow.info(c.status), cases.next_date(c, policies, now)) for c in page.cases]
     return render_template(
@@ -169,7 +170,9 @@ def _case_page(found, message_form, evidence_form, status=200):  # type: ignore[
 @bp.post("/grievances/<reference>/messages")
 @member_only
 def send_message(reference: str):  # type: ignore[no-untyped-def]
-    found = cases.member_case(db.session(), current_user, reference, audit_view=False)
+    found = cases.member_case(
+        db.session(), current_user, reference, audit_view=False, for_update=True
+    )
     form = MessageForm()
     if form.validate_on_submit():
         try:
@@ -189,14 +192,17 @@ def send_message(reference: str):  # type: ignore[no-untyped-def]
         else:
             flash("Your message was sent to the committee.", "success")
             return redirect(url_for("member.case", reference=reference, _anchor="messages"), 303)
-    found = cases.member_case(db.session(), current_user, reference, audit_view=False)
+    found = cases.member_case(db.session(), current_user, reference)
+    db.commit()
     return _case_page(found, form, EvidenceForm(), 400)
 
 
 @bp.post("/grievances/<reference>/evidence")
 @member_only
 def add_evidence(reference: str):  # type: ignore[no-untyped-def]
-    found = cases.member_case(db.session(), current_user, reference, audit_view=False)
+    found = cases.member_case(
+        db.session(), current_user, reference, audit_view=False, for_update=True
+    )
     form = EvidenceForm()
     if form.validate_on_submit():
         try:
@@ -213,7 +219,8 @@ def add_evidence(reference: str):  # type: ignore[no-untyped-def]
                 "success",
             )
             return redirect(url_for("member.case", reference=reference, _anchor="evidence"), 303)
-    found = cases.member_case(db.session(), current_user, reference, audit_view=False)
+    found = cases.member_case(db.session(), current_user, reference)
+    db.commit()
     return _case_page(found, MessageForm(), form, 400)
 
 
@@ -237,7 +244,9 @@ def download(reference: str, attachment_id: str):  # type: ignore[no-untyped-def
 @bp.post("/grievances/<reference>/reveal")
 @member_only
 def reveal(reference: str):  # type: ignore[no-untyped-def]
-    found = cases.member_case(db.session(), current_user, reference, audit_view=False)
+    found = cases.member_case(
+        db.session(), current_user, reference, audit_view=False, for_update=True
+    )
     if RevealForm().validate_on_submit():
         cases.reveal_identity(db.session(), current_user, found)
         db.commit()
@@ -248,7 +257,10 @@ def reveal(reference: str):  # type: ignore[no-untyped-def]
 @bp.route("/grievances/<reference>/withdraw", methods=["GET", "POST"])
 @member_only
 def withdraw(reference: str):  # type: ignore[no-untyped-def]
-    found = cases.member_case(db.session(), current_user, reference, audit_view=False)
+    posting = request.method == "POST"
+    found = cases.member_case(
+        db.session(), current_user, reference, audit_view=not posting, for_update=posting
+    )
     form = WithdrawForm()
     if form.validate_on_submit():
         try:
@@ -264,4 +276,5 @@ def withdraw(reference: str):  # type: ignore[no-untyped-def]
             )
             return redirect(url_for("member.case", reference=reference), 303)
     status = 400 if form.errors or form.form_errors else 200
+    db.commit()  # the audited view
     return render_template("member/withdraw.html", case=found, form=form), status

@@ -90,7 +90,10 @@ def authenticate(
     session: Session, email: str, password: str, now: datetime | None = None
 ) -> User | None:
     """The user these credentials belong to, or None; the caller cannot tell why."""
-    key = email.strip().casefold()
+    try:
+        _, key = normalise_email(email)  # the same spelling rules as registration
+    except InvalidInput:
+        key = email.strip().casefold()
     user = session.scalar(sa.select(User).where(User.email_key == key))
     stored = user.password_hash if user is not None else None
     if not passwords.verify_password(stored, password) or user is None or not user.active:

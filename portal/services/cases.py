@@ -20,7 +20,7 @@ from portal.domain.roles import Role
 from portal.domain.workflow import Mover, Status
 from portal.models.grievances import Attachment, CaseEvent, Grievance, Message
 from portal.models.users import User
-from portal.policies.types import PolicySet
+from portal.policies.types import Calendar, PolicySet
 from portal.services import audit, evidence, timeline
 from portal.services.access import require_role
 from portal.storage import EvidenceStore
@@ -130,6 +130,7 @@ def send_message(
     uploads: list[evidence.Upload],
     store: EvidenceStore,
     rules: evidence.UploadRules,
+    calendar: Calendar,
     now: datetime | None = None,
 ) -> Message:
     """A message from the member; a reply to a request for information restarts the clock."""
@@ -152,16 +153,20 @@ def send_message(
         session, actor, "case.message", "grievance", case.id, {"files": len(checked)}, now=now
     )
     if case.status == Status.AWAITING_MEMBER:
-        resume_clock(case, now)
+        resume_clock(case, now, calendar)
         timeline.move(session, case, Status.UNDER_REVIEW, Mover.MEMBER, actor, now=now)
     return message
 
 
-def resume_clock(case: Grievance, now: datetime) -> None:
-    """End a pause: the time waited on the member is added to the due date."""
+def resume_clock(case: Grievance, now: datetime, calendar: Calendar) -> None:
+    """End a pause: the working time spent waiting on the member moves the decision date."""
     if case.paused_at is None:
         return
-    case.paused_seconds += int((now - case.paused_at).total_seconds())
+    waited = sla.working_time_between(case.paused_at, now, calendar)
+    case.resolution_due_at = sla.extend_for_pause(
+        case.resolution_due_at, case.paused_at, now, calendar
+    )
+    case.paused_seconds += int(waited.total_seconds())  # working seconds, as sla_state expects
     case.paused_at = None
 
 
@@ -207,7 +212,12 @@ def member_attachment(
 
 
 def withdraw(
-    session: Session, actor: User, case: Grievance, reason: str, now: datetime | None = None
+    session: Session,
+    actor: User,
+    case: Grievance,
+    reason: str,
+    calendar: Calendar,
+    now: datetime | None = None,
 ) -> None:
     _check_owner(actor, case)
     if not reason.strip():
@@ -216,7 +226,7 @@ def withdraw(
         label = workflow.info(case.status).label.lower()
         raise InvalidInput(f"This grievance is {label}, so it can no longer be withdrawn.")
     now = now or utcnow()
-    resume_clock(case, now)
+    resume_clock(case, now, calendar)
     timeline.move(
         session, case, Status.WITHDRAWN, Mover.MEMBER, actor, detail=reason.strip(), now=now
     )

@@ -142,7 +142,8 @@ def remove_member(
     )
 
 
-def committees_of(session: Session, user: User) -> list[CommitteeMembership]:
+def committees_of(session: Session, actor: User, user: User) -> list[CommitteeMembership]:
+    require_role(actor, Role.ADMIN)
     return list(
         session.scalars(
             sa.select(CommitteeMembership)
@@ -152,5 +153,12 @@ def committees_of(session: Session, user: User) -> list[CommitteeMembership]:
     )
 
 
-def find_user_by_email(session: Session, email: str) -> User | None:
-    return session.scalar(sa.select(User).where(User.email_key == email.strip().casefold()))
+def find_user_by_email(session: Session, actor: User, email: str) -> User | None:
+    require_role(actor, Role.ADMIN)
+    from portal.services.accounts import normalise_email
+
+    try:
+        _, key = normalise_email(email)
+    except InvalidInput:
+        return None
+    return session.scalar(sa.select(User).where(User.email_key == key))

@@ -53,6 +53,15 @@ class Filing:
     uploads: list[evidence.Upload] = field(default_factory=list)
 
 
+def local_zone(member: User, policies: PolicySet) -> ZoneInfo:
+    """The member's own time zone, else the association's."""
+    return ZoneInfo(member.timezone) if member.timezone else policies.calendar.time_zone
+
+
+def today_for(member: User, policies: PolicySet, now: datetime | None = None) -> date:
+    return (now or utcnow()).astimezone(local_zone(member, policies)).date()
+
+
 def validate(filing: Filing, policies: PolicySet, today: date) -> None:
     """Rules on the content, each refusal naming its field."""
     category = policies.categories.get(filing.category)
@@ -149,7 +158,7 @@ def file_grievance(
         existing = _already_sent(session, member, filing)
         if existing is not None:
             return existing  # the same form sent twice
-    tz = ZoneInfo(member.timezone) if member.timezone else policies.calendar.time_zone
+    tz = local_zone(member, policies)
     validate(filing, policies, now.astimezone(tz).date())
     checked = evidence.check_uploads(filing.uploads, upload_rules)
 

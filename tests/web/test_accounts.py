@@ -185,3 +185,11 @@ def test_csrf_missing_is_refused_with_a_friendly_page(client, session):
     response = client.post("/sign-in", data={"email": "csrf@example.org", "password": PASSWORD})
     assert response.status_code == 400
     assert "This form expired" in response.get_data(as_text=True)
+
+
+def test_sign_in_uses_the_same_email_rules_as_registration(browser, session):
+    register(browser, email="user@xn--bcher-kva.de")
+    browser.sign_out()
+    assert browser.sign_in("user@xn--bcher-kva.de", GOOD).status_code == 302
+    browser.sign_out()
+    assert browser.sign_in("USER@bücher.de", GOOD).status_code == 302

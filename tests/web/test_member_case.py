@@ -212,3 +212,37 @@ def test_my_grievances_is_paginated(app, member_browser, member, session):
     assert "Matter 22" in first and "Matter 02" not in first and "Page 1 of 2" in first
     second = member_browser.get("/my/grievances?page=2").get_data(as_text=True)
     assert "Matter 02" in second and "Matter 22" not in second
+
+
+def test_a_reply_while_waiting_restarts_the_clock_and_moves_the_decision_date(
+    app, member_browser, session
+):
+    from datetime import timedelta
+
+    from portal.db import utcnow
+    from portal.domain import sla
+
+    ref = _filed(member_browser)
+    case = session.scalar(sa.select(Grievance).where(Grievance.reference == ref))
+    calendar = app.extensions["portal.policies"].calendar
+    # The committee asked for information ten days ago (their side comes in a later step).
+    paused_at = utcnow() - timedelta(days=10)
+    before = case.resolution_due_at
+    case.status, case.paused_at, case.first_response_at = "awaiting_member", paused_at, paused_at
+    session.commit()
+    page = member_browser.get(f"/grievances/{ref}").get_data(as_text=True)
+    assert "Waiting for your reply" in page and "The clock is paused" in page
+
+    url = f"/grievances/{ref}"
+    member_browser.submit(
+        f"{url}/messages", {"body": "Here is the receipt you asked for."}, form_url=url
+    )
+    session.refresh(case)
+    waited = sla.working_time_between(paused_at, utcnow(), calendar)
+    assert case.status == "under_review" and case.paused_at is None
+    assert case.resolution_due_at > before
+    assert abs(case.paused_seconds - waited.total_seconds()) < 120
+    assert sla.working_time_between(before, case.resolution_due_at, calendar) >= waited - timedelta(
+        minutes=2
+    )
+    assert "Being reviewed" in member_browser.get(url).get_data(as_text=True)

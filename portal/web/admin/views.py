@@ -71,7 +71,7 @@ def user(user_id: int):  # type: ignore[no-untyped-def]
         person=person,
         roles_form=roles_form,
         active_form=ActiveForm(),
-        seats=committees.committees_of(db.session(), person),
+        seats=committees.committees_of(db.session(), current_user, person),
     )
 
 
@@ -190,7 +190,9 @@ def committee_seat(committee_id: int):  # type: ignore[no-untyped-def]
     item = committees.get_committee(db.session(), current_user, committee_id)
     seat_form = SeatForm()
     if seat_form.validate_on_submit():
-        person = committees.find_user_by_email(db.session(), seat_form.email.data or "")
+        person = committees.find_user_by_email(
+            db.session(), current_user, seat_form.email.data or ""
+        )
         if person is None:
             seat_form.email.errors.append("No account has this email address.")
         else:

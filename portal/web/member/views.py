@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import secrets
-from datetime import date
 
 from flask import Response, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -84,7 +83,7 @@ def file():  # type: ignore[no-untyped-def]
         return render_template("member/file.html", **_filing_context(form)), status
     filing = filing_from(form)
     try:
-        intake.validate(filing, policies, date.today())
+        intake.validate(filing, policies, intake.today_for(current_user, policies))
     except InvalidInput as exc:
         attach_error(form, exc)
         return render_template("member/file.html", **_filing_context(form)), 400
@@ -184,6 +183,7 @@ def send_message(reference: str):  # type: ignore[no-untyped-def]
                 uploads(),
                 store(),
                 upload_rules(),
+                current_policies().calendar,
             )
             db.commit()
         except InvalidInput as exc:
@@ -264,7 +264,13 @@ def withdraw(reference: str):  # type: ignore[no-untyped-def]
     form = WithdrawForm()
     if form.validate_on_submit():
         try:
-            cases.withdraw(db.session(), current_user, found, form.reason.data or "")
+            cases.withdraw(
+                db.session(),
+                current_user,
+                found,
+                form.reason.data or "",
+                current_policies().calendar,
+            )
             db.commit()
         except InvalidInput as exc:
             db.session().rollback()

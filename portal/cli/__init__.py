@@ -6,10 +6,12 @@ from flask import Flask
 
 
 def register_commands(app: Flask) -> None:
-    from portal.cli import audit, demo, files, keys
+    from portal.cli import audit, demo, files, keys, setup
 
     app.cli.add_command(keys.group)
     app.cli.add_command(files.group)
+    app.cli.add_command(setup.users)
+    app.cli.add_command(setup.committee_group)
     app.cli.add_command(demo.group)
     app.cli.add_command(audit.group)
     from portal.cli import policies

@@ -16,9 +16,14 @@ group = AppGroup("demo", help="The demo association.")
 @group.command("seed")
 def seed() -> None:
     """Seed the demo association when the database is empty, then list the demo sign-ins."""
+    if current_app.extensions["portal.settings"].production:
+        raise click.ClickException(
+            "the demo association is not for production; use `flask users create-admin` "
+            "and `flask committees sync`"
+        )
     session = db.session()
     if demo.is_empty(session):
-        accounts = demo.seed(session)
+        accounts = demo.seed(session, current_policies())
         ext = current_app.extensions
         cases = demo.seed_cases(
             session, current_policies(), ext["portal.store"], ext["portal.upload_rules"]

@@ -249,3 +249,25 @@ def set_password_with_token(
     end_all_sessions(session, user, now=now)
     audit.record(session, user, "account.password_set", "user", user.id, now=now)
     return user
+
+
+def create_administrator(
+    session: Session, *, full_name: str, email: str, password: str, now: datetime | None = None
+) -> User:
+    """The first administrator of a new installation (from the command line)."""
+    email, email_key = normalise_email(email)
+    _ensure_unique(session, email_key, None)
+    if not full_name.strip():
+        raise InvalidInput("Enter the administrator's full name.", "full_name")
+    check_password(password)
+    user = User(
+        email=email,
+        email_key=email_key,
+        full_name=full_name.strip(),
+        password_hash=passwords.hash_password(password),
+    )
+    user.set_roles({Role.ADMIN})
+    session.add(user)
+    session.flush()
+    audit.record(session, None, "account.admin_created", "user", user.id, now=now)
+    return user

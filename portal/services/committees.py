@@ -12,6 +12,7 @@ from portal.domain.errors import InvalidInput, NotFound
 from portal.domain.roles import Role
 from portal.models.committees import Committee, CommitteeMembership, Seat
 from portal.models.users import User
+from portal.policies.types import PolicySet
 from portal.services import audit
 from portal.services.access import require_role
 
@@ -162,3 +163,34 @@ def find_user_by_email(session: Session, actor: User, email: str) -> User | None
     except InvalidInput:
         return None
     return session.scalar(sa.select(User).where(User.email_key == key))
+
+
+def sync_from_policy(
+    session: Session, policies: PolicySet, now: datetime | None = None
+) -> list[str]:
+    """Create or rename committees so every committee the policy names exists.
+
+    Run by the operator (`flask committees sync`), not by a person on a page,
+    so there is no actor; the audit entry records the system.
+    """
+    changes = []
+    for slug, spec in policies.committees.items():
+        committee = session.scalar(sa.select(Committee).where(Committee.slug == slug))
+        if committee is None:
+            session.add(Committee(slug=slug, name=spec.name, description=spec.description))
+            changes.append(f"created {slug}: {spec.name}")
+        elif (committee.name, committee.description) != (spec.name, spec.description):
+            committee.name, committee.description = spec.name, spec.description
+            changes.append(f"updated {slug}: {spec.name}")
+    session.flush()
+    if changes:
+        audit.record(
+            session,
+            None,
+            "committee.synced",
+            "system",
+            "policies",
+            {"changes": len(changes)},
+            now=now,
+        )
+    return changes

@@ -11,19 +11,13 @@ from sqlalchemy.orm import Session
 from portal.domain.roles import Role
 from portal.models.committees import Committee, CommitteeMembership, Seat
 from portal.models.users import User
+from portal.policies.types import PolicySet
 from portal.security.passwords import hash_password
 from portal.services import audit
 from portal.services.accounts import normalise_email
 
-COMMITTEES = [
-    (
-        "ethics",
-        "Ethics & Professional Conduct",
-        "Conduct of members and staff, harassment and discrimination.",
-    ),
-    ("member-services", "Member Services", "Dues, billing, benefits, events and education."),
-    ("governance", "Governance & Elections", "Elections, governance and data protection."),
-]
+# The demo chairs and reviewers sit on the committees the default policy names.
+COMMITTEE_SLUGS = ("ethics", "member-services", "governance")
 
 MEMBER_NAMES = [
     "Amara Okafor",
@@ -57,7 +51,7 @@ def demo_accounts() -> list[DemoAccount]:
         DemoAccount(Role.AUDITOR, "auditor@demo.example", "Priya Shah", "auditor-demo-portal"),
     ]
     chairs = ["Margaret Chen", "Samuel Adeyemi", "Sofia Lindqvist"]
-    for (slug, _, _), name in zip(COMMITTEES, chairs, strict=True):
+    for slug, name in zip(COMMITTEE_SLUGS, chairs, strict=True):
         accounts.append(
             DemoAccount(Role.CHAIR, f"chair.{slug}@demo.example", name, "chair-demo-portal", slug)
         )
@@ -91,13 +85,12 @@ def is_empty(session: Session) -> bool:
     return not session.scalar(sa.select(sa.func.count()).select_from(User))
 
 
-def seed(session: Session) -> list[DemoAccount]:
+def seed(session: Session, policies: PolicySet) -> list[DemoAccount]:
     """Create the demo association in an empty database; flushes, never commits."""
-    committees = {}
-    for slug, name, description in COMMITTEES:
-        committee = Committee(slug=slug, name=name, description=description)
-        session.add(committee)
-        committees[slug] = committee
+    from portal.services.committees import sync_from_policy
+
+    sync_from_policy(session, policies)
+    committees = {c.slug: c for c in session.scalars(sa.select(Committee))}
     accounts = demo_accounts()
     hashes: dict[str, str] = {}
     for account in accounts:

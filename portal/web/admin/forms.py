@@ -60,6 +60,12 @@ class CommitteeForm(FlaskForm):
     description = TextAreaField(
         "What this committee handles", validators=[Optional(), Length(max=2000)]
     )
+    slug = StringField(
+        "Short name used in the policy files (optional)",
+        validators=[Optional(), Length(max=60)],
+        description="Categories in policies/categories.toml name their committee by this, "
+        "for example “ethics”. Left empty, it is made from the name.",
+    )
 
 
 class SeatForm(FlaskForm):

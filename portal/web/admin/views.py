@@ -130,6 +130,7 @@ def committees_page():  # type: ignore[no-untyped-def]
                 current_user,
                 name=form.name.data or "",
                 description=form.description.data or "",
+                slug=form.slug.data or None,
             )
         except InvalidInput as exc:
             db.session().rollback()

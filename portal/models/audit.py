@@ -38,3 +38,6 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     last_id: Mapped[int] = mapped_column(sa.BigInteger)
     last_hash: Mapped[str] = mapped_column(sa.String(64))
+    # Keyed like the chain, so the head cannot be moved back to an older entry
+    # to hide that the newest entries were deleted.
+    mac: Mapped[str] = mapped_column(sa.String(64), default="", server_default="")

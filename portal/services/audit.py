@@ -44,12 +44,16 @@ def _chain_hash(key: bytes, prev_hash: str, entry: Any) -> str:
     return hmac.new(key, f"{prev_hash}\n{body}".encode(), hashlib.sha256).hexdigest()
 
 
-def _lock_head(session: Session) -> AuditHead:
+def _head_mac(key: bytes, last_id: int, last_hash: str) -> str:
+    return hmac.new(key, f"head|{last_id}|{last_hash}".encode(), hashlib.sha256).hexdigest()
+
+
+def _lock_head(session: Session, key: bytes) -> AuditHead:
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     session.execute(
         insert(AuditHead)
-        .values(id=1, last_id=0, last_hash=GENESIS)
+        .values(id=1, last_id=0, last_hash=GENESIS, mac=_head_mac(key, 0, GENESIS))
         .on_conflict_do_nothing(index_elements=["id"])
     )
     head = session.scalar(
@@ -72,7 +76,8 @@ def record(
     now: datetime | None = None,
 ) -> AuditEntry:
     """Append one entry. `detail` must hold no sensitive text (ids, statuses, counts)."""
-    head = _lock_head(session)
+    key = audit_chain_key(keys.current().index_root)
+    head = _lock_head(session, key)
     entry = AuditEntry(
         id=head.last_id + 1,
         at=(now or utcnow()).astimezone(UTC).replace(microsecond=0),
@@ -83,9 +88,10 @@ def record(
         detail=json.dumps(detail or {}, sort_keys=True, separators=(",", ":")),
         prev_hash=head.last_hash,
     )
-    entry.hash = _chain_hash(audit_chain_key(keys.current().index_root), head.last_hash, entry)
+    entry.hash = _chain_hash(key, head.last_hash, entry)
     session.add(entry)
     head.last_id, head.last_hash = entry.id, entry.hash
+    head.mac = _head_mac(key, entry.id, entry.hash)
     session.flush()
     return entry
 
@@ -130,6 +136,8 @@ def verify(session: Session, batch: int = 1000) -> Iterator[int | Problem]:
             yield Problem(
                 None, "the chain head is missing (the newest entries may have been removed)"
             )
+    elif not hmac.compare_digest(head.mac, _head_mac(key, head.last_id, head.last_hash)):
+        yield Problem(None, "the chain head was altered (the newest entries may have been removed)")
     elif head.last_id != last_id or head.last_hash != prev:
         yield Problem(None, f"the newest entries after {last_id} were removed")
 

@@ -195,9 +195,10 @@ def test_the_chain_is_keyed_by_the_index_root(session, chain):
 
     found = problems(session)
 
-    # Under another key no entry's hash is reproducible, from the first on.
-    assert [p.entry_id for p in found] == list(range(1, ENTRIES + 1))
-    assert all("edited" in p.reason for p in found)
+    # Under another key no entry's hash is reproducible, from the first on, nor the head's seal.
+    assert [p.entry_id for p in found] == [*range(1, ENTRIES + 1), None]
+    assert all("edited" in p.reason for p in found[:-1])
+    assert "chain head was altered" in found[-1].reason
 
     keys.install(material)
     assert not problems(session)
@@ -221,4 +222,17 @@ def test_a_cut_tail_with_the_head_deleted_too_is_found(session, chain):
 
     assert problems(session) == [
         audit.Problem(None, "the chain head is missing (the newest entries may have been removed)")
+    ]
+
+
+def test_a_cut_tail_with_the_head_moved_back_is_found(session, chain):
+    """Deleting the newest entries and pointing the head at the new last one is not enough."""
+    last_kept = chain[ENTRIES - 3]
+    session.execute(sa.delete(TABLE).where(TABLE.c.id > last_kept.id))
+    session.execute(
+        sa.update(AuditHead.__table__).values(last_id=last_kept.id, last_hash=last_kept.hash)
+    )
+
+    assert problems(session) == [
+        audit.Problem(None, "the chain head was altered (the newest entries may have been removed)")
     ]

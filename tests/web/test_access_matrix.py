@@ -89,3 +89,84 @@ def test_posts_are_checked_too(app, session):
     assert response.status_code == 403
     session.refresh(target)
     assert target.roles == {Role.MEMBER}
+
+
+@pytest.fixture
+def someone_elses_case(app, session):  # type: ignore[no-untyped-def]
+    from portal.services import intake
+
+    committee = make_committee(session, "member-services", "Member Services")
+    owner = make_user(session, Role.MEMBER, email="owner@example.org")
+    case = intake.file_grievance(
+        session,
+        owner,
+        owner,
+        intake.Filing(category="billing", subject="Private matter", narrative="Private details."),
+        app.extensions["portal.policies"],
+        app.extensions["portal.store"],
+        app.extensions["portal.upload_rules"],
+    )
+    session.commit()
+    return case, committee
+
+
+@pytest.mark.parametrize("who", WHO, ids=str)
+def test_nobody_but_the_owner_reaches_a_case(app, session, who, someone_elses_case):
+    """Other members get 404 (the case's existence stays secret); other roles 403; visitors sign in."""
+    case, _committee = someone_elses_case
+    if who != ANON:
+        make_user(session, who, email=f"{who}@example.org")
+        session.commit()
+    browser = Browser(app.test_client())
+    if who != ANON:
+        browser.sign_in(f"{who}@example.org", PASSWORD)
+    token_page = "/account" if who != ANON else "/sign-in"
+    ref = case.reference
+    expected = 302 if who == ANON else 404 if who == Role.MEMBER else 403
+    failures = []
+    for url in (
+        f"/grievances/{ref}",
+        f"/grievances/{ref}/acknowledgement",
+        f"/grievances/{ref}/withdraw",
+        f"/grievances/{ref}/evidence/{case.id}",
+    ):
+        if (status := browser.get(url).status_code) != expected:
+            failures.append(f"GET {url}: {status}")
+    for url, data in (
+        (f"/grievances/{ref}/messages", {"body": "hi"}),
+        (f"/grievances/{ref}/evidence", {}),
+        (f"/grievances/{ref}/reveal", {}),
+        (f"/grievances/{ref}/withdraw", {"reason": "x", "confirm": "y"}),
+    ):
+        if (status := browser.submit(url, data, form_url=token_page).status_code) != expected:
+            failures.append(f"POST {url}: {status}")
+    assert failures == []
+    session.refresh(case)
+    assert case.status == "acknowledged" and case.messages == []
+
+
+POSTS = [
+    ("/grievances/new", {Role.MEMBER}),
+    ("/committee/record", {Role.REVIEWER, Role.CHAIR}),
+    ("/admin/users/invite", {Role.ADMIN}),
+    ("/admin/committees", {Role.ADMIN}),
+]
+
+
+@pytest.mark.parametrize("who", WHO, ids=str)
+def test_role_post_matrix(app, session, who):
+    """Posting an empty form: allowed roles get the form back with messages (200/400), others 403."""
+    if who != ANON:
+        make_user(session, who, email=f"{who}@example.org")
+        session.commit()
+    browser = Browser(app.test_client())
+    if who != ANON:
+        browser.sign_in(f"{who}@example.org", PASSWORD)
+    token_page = "/account" if who != ANON else "/sign-in"
+    failures = []
+    for url, allowed in POSTS:
+        status = browser.submit(url, {}, form_url=token_page).status_code
+        expected = {200, 400} if who in allowed else {302} if who == ANON else {403}
+        if status not in expected:
+            failures.append(f"{who} POST {url}: {status}")
+    assert failures == []

@@ -166,62 +166,61 @@ def _case_page(found, message_form, evidence_form, status=200):  # type: ignore[
     )
 
 
-@bp.post("/grievances/<reference>/messages")
-@member_only
-def send_message(reference: str):  # type: ignore[no-untyped-def]
+def _change_case(reference: str, form, change, anchor: str, slot: str):  # type: ignore[no-untyped-def]
+    """One member change to their case: lock it, apply `change`, commit, go back to the
+    section changed; on a refusal, show the case again with the message by the form."""
     found = cases.member_case(
         db.session(), current_user, reference, audit_view=False, for_update=True
     )
-    form = MessageForm()
     if form.validate_on_submit():
         try:
-            cases.send_message(
-                db.session(),
-                current_user,
-                found,
-                form.body.data or "",
-                uploads(),
-                store(),
-                upload_rules(),
-                current_policies().calendar,
-            )
+            message = change(found)
             db.commit()
         except InvalidInput as exc:
             db.session().rollback()
             attach_error(form, exc)
         else:
-            flash("Your message was sent to the committee.", "success")
-            return redirect(url_for("member.case", reference=reference, _anchor="messages"), 303)
+            flash(message, "success")
+            return redirect(url_for("member.case", reference=reference, _anchor=anchor), 303)
     found = cases.member_case(db.session(), current_user, reference)
     db.commit()
-    return _case_page(found, form, EvidenceForm(), 400)
+    forms = {"message_form": MessageForm(), "evidence_form": EvidenceForm(), slot: form}
+    return _case_page(found, forms["message_form"], forms["evidence_form"], 400)
+
+
+@bp.post("/grievances/<reference>/messages")
+@member_only
+def send_message(reference: str):  # type: ignore[no-untyped-def]
+    form = MessageForm()
+
+    def change(found):  # type: ignore[no-untyped-def]
+        cases.send_message(
+            db.session(),
+            current_user,
+            found,
+            form.body.data or "",
+            uploads(),
+            store(),
+            upload_rules(),
+            current_policies().calendar,
+        )
+        return "Your message was sent to the committee."
+
+    return _change_case(reference, form, change, "messages", "message_form")
 
 
 @bp.post("/grievances/<reference>/evidence")
 @member_only
 def add_evidence(reference: str):  # type: ignore[no-untyped-def]
-    found = cases.member_case(
-        db.session(), current_user, reference, audit_view=False, for_update=True
-    )
     form = EvidenceForm()
-    if form.validate_on_submit():
-        try:
-            added = cases.add_evidence(
-                db.session(), current_user, found, uploads(), store(), upload_rules()
-            )
-            db.commit()
-        except InvalidInput as exc:
-            db.session().rollback()
-            attach_error(form, exc)
-        else:
-            flash(
-                f"{len(added)} file{'s' if len(added) != 1 else ''} added to your grievance.",
-                "success",
-            )
-            return redirect(url_for("member.case", reference=reference, _anchor="evidence"), 303)
-    found = cases.member_case(db.session(), current_user, reference)
-    db.commit()
-    return _case_page(found, MessageForm(), form, 400)
+
+    def change(found):  # type: ignore[no-untyped-def]
+        added = cases.add_evidence(
+            db.session(), current_user, found, uploads(), store(), upload_rules()
+        )
+        return f"{len(added)} file{'s' if len(added) != 1 else ''} added to your grievance."
+
+    return _change_case(reference, form, change, "evidence", "evidence_form")
 
 
 @bp.get("/grievances/<reference>/evidence/<attachment_id>")

@@ -127,12 +127,20 @@ def runner(app: Flask):  # type: ignore[no-untyped-def]
 
 
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+SUBMISSION_RE = re.compile(r'name="submission_token"[^>]*value="([^"]+)"')
 
 
 def csrf_token(html: str) -> str:
     match = CSRF_RE.search(html)
     assert match, "page has no CSRF token"
     return match.group(1)
+
+
+def form_tokens(html: str) -> dict[str, str]:
+    """The CSRF token and one-time submission token of a filing form."""
+    match = SUBMISSION_RE.search(html)
+    assert match, "page has no submission token"
+    return {"csrf_token": csrf_token(html), "submission_token": match.group(1)}
 
 
 class Browser:

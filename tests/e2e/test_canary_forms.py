@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from portal.db import database
 from portal.domain.roles import Role
 from portal.models.grievances import Grievance
-from tests.conftest import Browser, csrf_token
+from tests.conftest import Browser, form_tokens
 from tests.factories import PASSWORD, make_committee, make_user
 
 pytestmark = pytest.mark.e2e
@@ -70,10 +70,8 @@ def test_nothing_typed_or_uploaded_is_stored_in_plaintext(live_server, caplog):
     assert browser.sign_in("canary@example.org", PASSWORD).status_code == 302
 
     page = browser.get("/grievances/new").get_data(as_text=True)
-    token = re.search(r'name="submission_token"[^>]*value="([^"]+)"', page).group(1)
     form = {
-        "csrf_token": csrf_token(page),
-        "submission_token": token,
+        **form_tokens(page),
         "action": "submit",
         "category": "ethics",
         "subject": marks["subject"],

@@ -13,12 +13,12 @@ import sqlalchemy as sa
 
 from portal.domain.roles import Role
 from portal.models.grievances import Grievance
+from tests.conftest import form_tokens
 from tests.factories import PASSWORD, make_committee, make_user
 
 pytestmark = pytest.mark.e2e
 
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-TOKEN = re.compile(r'name="submission_token"[^>]*value="([^"]+)"')
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -55,10 +55,8 @@ class Member:
             return exc.code, exc.headers.get("Location", "")
 
     def filing_form(self) -> dict[str, str]:
-        page = self.get("/grievances/new")
         return {
-            "csrf_token": CSRF.search(page).group(1),
-            "submission_token": TOKEN.search(page).group(1),
+            **form_tokens(self.get("/grievances/new")),
             "action": "submit",
             "category": "billing",
             "subject": "Charged twice",

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from portal.domain.roles import Role
-from tests.conftest import Browser, csrf_token
+from tests.conftest import Browser, form_tokens
 from tests.factories import PASSWORD, make_committee, make_user
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -56,9 +56,7 @@ FIELDS = {
 def file_grievance(browser: Browser, files=None, **changes):  # type: ignore[no-untyped-def]
     """Fill the form, review it, attach files and send it, as a member does."""
     page = browser.get("/grievances/new").get_data(as_text=True)
-    token = csrf_token(page)
-    submission = re.search(r'name="submission_token"[^>]*value="([^"]+)"', page).group(1)
-    data = {"csrf_token": token, "submission_token": submission, **FIELDS, **changes}
+    data = {**form_tokens(page), **FIELDS, **changes}
     review = browser.client.post("/grievances/new", data={**data, "action": "review"})
     if review.status_code != 200:
         return review

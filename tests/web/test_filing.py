@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import re
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -12,7 +11,7 @@ from portal.models.audit import AuditEntry
 from portal.models.grievances import Attachment, CaseEvent, Grievance, PartyIndex
 from portal.security import keys
 from portal.security.blind_index import blind_index
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, form_tokens
 from tests.factories import make_user
 from tests.web.conftest import PDF, REF_RE, file_grievance
 
@@ -121,10 +120,8 @@ def test_oversized_upload_gets_a_clear_413_and_nothing_is_written(member_browser
 
 def test_the_same_form_sent_twice_files_one_case(member_browser, session):
     page = member_browser.get("/grievances/new").get_data(as_text=True)
-    token = re.search(r'name="submission_token"[^>]*value="([^"]+)"', page).group(1)
     data = {
-        "csrf_token": csrf_token(page),
-        "submission_token": token,
+        **form_tokens(page),
         "action": "submit",
         "category": "billing",
         "subject": "Twice",
@@ -218,10 +215,8 @@ def test_reviewer_cannot_file_online_for_themselves(browser, session, committees
 
 def test_resending_an_edited_form_says_it_was_already_sent(member_browser, session):
     page = member_browser.get("/grievances/new").get_data(as_text=True)
-    token = re.search(r'name="submission_token"[^>]*value="([^"]+)"', page).group(1)
     data = {
-        "csrf_token": csrf_token(page),
-        "submission_token": token,
+        **form_tokens(page),
         "action": "submit",
         "category": "billing",
         "subject": "First",

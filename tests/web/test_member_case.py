@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from portal.domain.roles import Role
 from portal.models.grievances import Grievance, InternalNote, Message
-from tests.conftest import Browser, csrf_token
+from tests.conftest import Browser, csrf_token, form_tokens
 from tests.factories import PASSWORD, make_user
 from tests.web.conftest import PDF, REF_RE, file_grievance
 
@@ -144,14 +144,10 @@ def test_staff_record_a_phone_grievance_the_member_then_sees(app, session, commi
     assert "Record for Fiona Filer" in found
     form_url = f"/committee/record?member={member.id}"
     page = staff.get(form_url).get_data(as_text=True)
-    import re
-
-    token = re.search(r'name="submission_token"[^>]*value="([^"]+)"', page).group(1)
     response = staff.client.post(
         "/committee/record",
         data={
-            "csrf_token": csrf_token(page),
-            "submission_token": token,
+            **form_tokens(page),
             "member_id": str(member.id),
             "channel": "phone",
             "category": "governance",

@@ -91,6 +91,17 @@ def test_posts_are_checked_too(app, session):
     assert target.roles == {Role.MEMBER}
 
 
+def signed_in_as(app, session, who):  # type: ignore[no-untyped-def]
+    """A browser signed in with a new account of that role (or a visitor), and a page with a form token."""
+    browser = Browser(app.test_client())
+    if who == ANON:
+        return browser, "/sign-in"
+    make_user(session, who, email=f"{who}@example.org")
+    session.commit()
+    assert browser.sign_in(f"{who}@example.org", PASSWORD).status_code == 302
+    return browser, "/account"
+
+
 @pytest.fixture
 def someone_elses_case(app, session):  # type: ignore[no-untyped-def]
     from portal.services import intake
@@ -114,13 +125,7 @@ def someone_elses_case(app, session):  # type: ignore[no-untyped-def]
 def test_nobody_but_the_owner_reaches_a_case(app, session, who, someone_elses_case):
     """Other members get 404 (the case's existence stays secret); other roles 403; visitors sign in."""
     case, _committee = someone_elses_case
-    if who != ANON:
-        make_user(session, who, email=f"{who}@example.org")
-        session.commit()
-    browser = Browser(app.test_client())
-    if who != ANON:
-        browser.sign_in(f"{who}@example.org", PASSWORD)
-    token_page = "/account" if who != ANON else "/sign-in"
+    browser, token_page = signed_in_as(app, session, who)
     ref = case.reference
     expected = 302 if who == ANON else 404 if who == Role.MEMBER else 403
     failures = []
@@ -156,13 +161,7 @@ POSTS = [
 @pytest.mark.parametrize("who", WHO, ids=str)
 def test_role_post_matrix(app, session, who):
     """Posting an empty form: allowed roles get the form back with messages (200/400), others 403."""
-    if who != ANON:
-        make_user(session, who, email=f"{who}@example.org")
-        session.commit()
-    browser = Browser(app.test_client())
-    if who != ANON:
-        browser.sign_in(f"{who}@example.org", PASSWORD)
-    token_page = "/account" if who != ANON else "/sign-in"
+    browser, token_page = signed_in_as(app, session, who)
     failures = []
     for url, allowed in POSTS:
         status = browser.submit(url, {}, form_url=token_page).status_code

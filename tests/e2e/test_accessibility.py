@@ -1,0 +1,91 @@
+"""axe-core finds no accessibility violations on the pages people use."""
+
+from __future__ import annotations
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+from portal.domain.roles import Role
+from tests.factories import PASSWORD, make_committee, make_user
+
+pytestmark = pytest.mark.e2e
+
+AXE = Axe()
+
+
+def violations(page) -> list[str]:  # type: ignore[no-untyped-def]
+    results = AXE.run(page)
+    return [
+        f"{page.url}: {v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+        for v in results.response["violations"]
+    ]
+
+
+@pytest.fixture
+def people(live_server):  # type: ignore[no-untyped-def]
+    with live_server.session() as session:
+        for slug, name in [
+            ("ethics", "Ethics & Professional Conduct"),
+            ("member-services", "Member Services"),
+            ("governance", "Governance & Elections"),
+        ]:
+            make_committee(session, slug, name)
+        make_user(session, Role.MEMBER, email="a11y@example.org", name="Ana Lee")
+        make_user(session, Role.ADMIN, email="a11y-admin@example.org", name="Ada Min")
+        make_user(session, Role.REVIEWER, email="a11y-rev@example.org", name="Rev Iewer")
+        session.commit()
+
+
+def test_visitor_pages(member_pages, people):
+    found = []
+    for path in ("/", "/sign-in", "/register", "/policies/", "/policies/harassment", "/nowhere"):
+        member_pages.open(path)
+        found += violations(member_pages.page)
+    assert found == []
+
+
+def test_member_pages(member_pages, people):
+    page = member_pages.page
+    member_pages.sign_in("a11y@example.org", PASSWORD)
+    found = violations(page)
+    member_pages.open("/grievances/new")
+    found += violations(page)
+    page.get_by_role("button", name="Review my grievance").click()  # empty: the error summary
+    found += violations(page)
+    page.get_by_label("Dues and billing").check()
+    page.get_by_label("Short title").fill("Charged twice")
+    page.get_by_label("What happened").fill("Charged twice for dues.")
+    page.get_by_role("button", name="Review my grievance").click()
+    found += violations(page)
+    page.get_by_role("button", name="Send my grievance").click()
+    found += violations(page)
+    page.get_by_role("link", name="Go to GRV-").click()
+    found += violations(page)
+    page.get_by_role("link", name="withdraw this grievance").click()
+    found += violations(page)
+    member_pages.open("/my/grievances")
+    found += violations(page)
+    member_pages.open("/account")
+    found += violations(page)
+    assert found == []
+
+
+def test_staff_and_admin_pages(member_pages, people):
+    page = member_pages.page
+    member_pages.sign_in("a11y-admin@example.org", PASSWORD)
+    found = violations(page)
+    for path in (
+        "/admin/users/invite",
+        "/admin/committees",
+        "/admin/committees/1",
+        "/admin/users/1",
+    ):
+        member_pages.open(path)
+        found += violations(page)
+    member_pages.sign_out()
+    member_pages.sign_in("a11y-rev@example.org", PASSWORD)
+    member_pages.open("/committee/record?q=ana")
+    found += violations(page)
+    page.get_by_role("link", name="Record for Ana Lee").click()
+    found += violations(page)
+    assert found == []

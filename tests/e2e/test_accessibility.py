@@ -89,3 +89,33 @@ def test_staff_and_admin_pages(member_pages, people):
     page.get_by_role("link", name="Record for Ana Lee").click()
     found += violations(page)
     assert found == []
+
+
+def test_keyboard_users_reach_the_skip_link_first_and_it_moves_focus(member_pages, people):
+    page = member_pages.page
+    member_pages.open("/sign-in")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to main content"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "email"  # the form comes next
+
+
+def test_filing_works_with_javascript_off(chromium, live_server, people):
+    from tests.e2e.conftest import MemberPages
+
+    context = chromium.new_context(java_script_enabled=False)
+    try:
+        pages = MemberPages(context.new_page(), live_server)
+        pages.sign_in("a11y@example.org", PASSWORD)
+        pages.open("/grievances/new")
+        page = pages.page
+        page.get_by_label("Events and education").check()
+        page.get_by_label("Short title").fill("Certificate missing")
+        page.get_by_label("What happened").fill("My CPD certificate never arrived.")
+        page.get_by_role("button", name="Review my grievance").click()
+        page.get_by_role("button", name="Send my grievance").click()
+        pages.expect_heading("We have received your grievance")
+    finally:
+        context.close()

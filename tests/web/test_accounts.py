@@ -193,3 +193,23 @@ def test_sign_in_uses_the_same_email_rules_as_registration(browser, session):
     assert browser.sign_in("user@xn--bcher-kva.de", GOOD).status_code == 302
     browser.sign_out()
     assert browser.sign_in("USER@bücher.de", GOOD).status_code == 302
+
+
+def test_an_idle_session_ends_and_activity_keeps_it_alive(browser, session, app):
+    from datetime import timedelta
+
+    make_user(session, email="idle@example.org")
+    session.commit()
+    browser.sign_in("idle@example.org", PASSWORD)
+    row = session.scalar(sa.select(UserSession).where(UserSession.revoked_at.is_(None)))
+    hours = app.extensions["portal.settings"].session_hours
+    # Active two minutes ago: a read-only page still counts as activity.
+    row.last_seen_at = row.last_seen_at - timedelta(minutes=2)
+    session.commit()
+    assert browser.get("/account").status_code == 200
+    session.refresh(row)
+    assert row.last_seen_at > row.created_at - timedelta(seconds=1)
+    # Idle for longer than the limit: signed out.
+    row.last_seen_at = row.last_seen_at - timedelta(hours=hours, minutes=1)
+    session.commit()
+    assert browser.get("/account").status_code == 302

@@ -47,13 +47,18 @@ def _is_hangul(char: str) -> bool:
     return unicodedata.name(char, "").startswith("HANGUL")
 
 
+HYPHEN = "[-\u2010\u2011\u2012\u2013\\s]?"
+
+
 @lru_cache(maxsize=4096)
 def keyword_pattern(keyword: str) -> re.Pattern[str]:
     """The compiled pattern of one policy keyword (see the module docstring)."""
     keyword = unicodedata.normalize("NFKC", keyword)
     prefix = keyword.endswith("*")
     core = keyword.rstrip("*")
-    body = r"\s+".join(re.escape(word) for word in core.split())
+    # A hyphen in a keyword also matches a space, no space, or the Unicode hyphens
+    # people paste: "self-harm" finds "self harm", "selfharm" and "self‑harm".
+    body = r"\s+".join(re.escape(word) for word in core.split()).replace(r"\-", HYPHEN)
     open_ended = prefix or _is_hangul(core[-1])
     # \w* takes in the rest of the word so the reason can quote it whole.
     return re.compile(r"(?<!\w)" + body + (r"\w*" if open_ended else r"(?!\w)"), re.IGNORECASE)

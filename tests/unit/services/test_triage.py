@@ -31,7 +31,10 @@ HIGH_RISK = sorted({k for r in POLICIES.triage.high_risk.values() for k in r.key
         ("fee", "I feel fine", None),
         ("assault", "Assault, at the AGM.", "Assault"),
         ("self-harm", "thoughts of self-harm", "self-harm"),
-        ("self-harm", "self harm", None),
+        ("self-harm", "self harm", "self harm"),
+        ("self-harm", "selfharm", "selfharm"),
+        ("self-harm", "self\u2011harm", "self\u2010harm"),  # NFKC folds U+2011 to U+2010
+        ("self-harm", "myself harmed", None),
         ("conflict of interest", "a clear conflict  of\ninterest here", "conflict  of\ninterest"),
         ("conflict of interest", "conflict of interests", None),
         ("cpd", "my CPD credits", "CPD"),
@@ -84,10 +87,30 @@ def test_korean_text_is_triaged() -> None:
 
 
 def test_more_matches_win_between_equally_urgent_categories() -> None:
-    # governance: "board", "minutes"; billing: "invoice" (both usually normal)
-    suggestion = triage("The board minutes say my invoice was approved", POLICIES)
+    # governance: "board", "meeting minutes"; billing: "invoice" (both usually normal)
+    suggestion = triage("The board meeting minutes say my invoice was approved", POLICIES)
     assert suggestion.category == "governance"
-    assert suggestion.matched == ("board", "minutes")
+    assert suggestion.matched == ("board", "meeting minutes")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Of course I raised it, for example at the AGM, and eventually gave up.",
+        "Please take this into account.",
+        "The person in charge of the desk was rude.",
+    ],
+)
+def test_everyday_phrases_suggest_no_category_of_their_own(text: str) -> None:
+    suggestion = triage(text, POLICIES)
+    assert suggestion.category in (None, "governance")  # "AGM" is a real governance word
+
+
+@pytest.mark.parametrize(
+    "text", ["I was raped at the conference", "He groped me", "thoughts of self harm"]
+)
+def test_everyday_forms_of_high_risk_words_raise_the_priority(text: str) -> None:
+    assert triage(text, POLICIES).priority == "urgent"
 
 
 def test_case_does_not_matter() -> None:

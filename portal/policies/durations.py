@@ -10,6 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 FROZEN = ConfigDict(frozen=True, extra="forbid")
 WORKING_TIME_RE = re.compile(r"\s*(\d+)\s+working\s+(hour|day)s?\s*", re.IGNORECASE)
+# Bounds keep every date computable: a policy promising a decision in ten years is a typo.
+MAX_WORKING = {"hours": 2000, "days": 250}
+MAX_PERIOD = {"days": 36525, "weeks": 5218, "months": 1200, "years": 100}
 PERIOD_RE = re.compile(r"\s*(\d+)\s+(day|week|month|year)s?\s*", re.IGNORECASE)
 
 
@@ -30,9 +33,12 @@ class WorkingTime(BaseModel):
             raise ValueError(
                 f"{value!r} is not a working time like '4 working hours' or '2 working days'"
             )
-        if int(match[1]) == 0:
+        amount, unit = int(match[1]), match[2].lower() + "s"
+        if amount == 0:
             raise ValueError(f"{value!r} must be at least 1 working hour")
-        return {"amount": int(match[1]), "unit": match[2].lower() + "s"}
+        if amount > MAX_WORKING[unit]:
+            raise ValueError(f"{value!r} is longer than a year of working time")
+        return {"amount": amount, "unit": unit}
 
     def __str__(self) -> str:
         unit = self.unit.removesuffix("s")
@@ -54,7 +60,10 @@ class CalendarPeriod(BaseModel):
         match = PERIOD_RE.fullmatch(value) if isinstance(value, str) else None
         if match is None or int(match[1]) == 0:
             raise ValueError(f"{value!r} is not a period like '30 days', '18 months' or '6 years'")
-        return {"amount": int(match[1]), "unit": match[2].lower() + "s"}
+        amount, unit = int(match[1]), match[2].lower() + "s"
+        if amount > MAX_PERIOD[unit]:
+            raise ValueError(f"{value!r} is longer than 100 years")
+        return {"amount": amount, "unit": unit}
 
     @property
     def approx_days(self) -> float:

@@ -17,7 +17,18 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    Strict,
+    StrictBool,
+    StrictInt,
+    field_validator,
+    model_validator,
+)
 
 from portal.policies.durations import FROZEN, CalendarPeriod, WorkingTime
 from portal.policies.pages import Page
@@ -38,7 +49,9 @@ ACTOR_LABELS: dict[str, str] = {
     "grievance_panel": "Grievance panel of the board",
 }
 # The only names a canned response may use: a template is text, never code.
-PLACEHOLDERS = frozenset({"member_name", "reference", "due_date", "category", "committee"})
+PLACEHOLDERS = frozenset(
+    {"member_name", "reference", "due_date", "decision_date", "category", "committee"}
+)
 
 
 class EntryError(ValueError):
@@ -105,7 +118,7 @@ class Category(BaseModel):
     committee: Slug
     default_priority: Slug
     keywords: tuple[Keyword, ...] = ()
-    allow_anonymous: bool  # may members hide their identity from the committee
+    allow_anonymous: StrictBool  # may members hide their identity from the committee
 
 
 class Priority(BaseModel):
@@ -113,14 +126,14 @@ class Priority(BaseModel):
     slug: str  # the table key, validated there
     label: Text
     description: Text
-    rank: int = Field(ge=1)  # 1 is the most urgent
+    rank: StrictInt = Field(ge=1)  # 1 is the most urgent
     first_response: WorkingTime
     resolution: WorkingTime
 
 
 class Holiday(BaseModel):
     model_config = FROZEN
-    date: date
+    date: Annotated[date, Strict()]  # a TOML date, 2026-12-25, not a string
     name: Text
 
 
@@ -134,6 +147,14 @@ class Calendar(BaseModel):
     closes: time
     holidays: tuple[Holiday, ...] = ()
 
+    @field_validator("opens", "closes", mode="before")
+    @classmethod
+    def _clock_time(cls, value: Any) -> Any:
+        # Local wall-clock times only: an offset or a bare number is a mistake.
+        if not isinstance(value, str) or not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value):
+            raise ValueError(f'{value!r} is not a time like "09:00" (24-hour, local)')
+        return value
+
     @model_validator(mode="after")
     def _consistent(self) -> Calendar:
         if self.opens >= self.closes:
@@ -143,9 +164,16 @@ class Calendar(BaseModel):
         if len(set(self.working_days)) != len(self.working_days):
             raise EntryError("working_days", "a day is listed twice")
         seen: set[date] = set()
+        working = {WEEKDAYS.index(day) for day in self.working_days}
         for index, holiday in enumerate(self.holidays):
             if holiday.date in seen:
                 raise EntryError(f"holidays[{index}].date", f"{holiday.date} is listed twice")
+            if holiday.date.weekday() not in working:
+                raise EntryError(
+                    f"holidays[{index}].date",
+                    f"{holiday.date} ({holiday.name}) is not a working day anyway; "
+                    "list the day off that replaces it",
+                )
             seen.add(holiday.date)
         return self
 
@@ -233,6 +261,18 @@ class Ladder(BaseModel):
             raise EntryError("levels", f"number the levels 1, 2, 3… without gaps (found {found})")
         if self.levels[1].entered_by:
             raise EntryError("levels.1.entered_by", "every case starts at level 1; leave it empty")
+        actors: dict[str, int] = {}
+        for number in numbers:
+            level = self.levels[number]
+            if level.actor in actors:
+                raise EntryError(
+                    f"levels.{number}.actor",
+                    f"{level.actor} already acts at level {actors[level.actor]}; "
+                    "each level must move the case to someone new",
+                )
+            actors[level.actor] = number
+            if len(set(level.entered_by)) != len(level.entered_by):
+                raise EntryError(f"levels.{number}.entered_by", "a trigger is listed twice")
         used = {name for level in self.levels.values() for name in level.entered_by}
         for name in Triggers.model_fields:
             if name not in used:
@@ -351,6 +391,15 @@ class PrioritiesFile(BaseModel):
 class ResponsesFile(BaseModel):
     model_config = FROZEN
     responses: Annotated[dict[Slug, CannedResponse], _keyed("slug")] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _acknowledgement(self) -> ResponsesFile:
+        if "acknowledgement" not in self.responses:
+            raise EntryError(
+                "responses.acknowledgement",
+                "is required: it is what every member receives the moment they file",
+            )
+        return self
 
 
 class PolicySet(BaseModel):

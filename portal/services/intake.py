@@ -202,7 +202,7 @@ def file_grievance(
     channel = CHANNEL_LABELS[filing.channel].lower()
     detail = "Filed online" if filing.channel == WEB else f"Recorded by staff ({channel})"
     timeline.add_event(case, "filed", actor, detail=detail, to_status=Status.SUBMITTED, now=now)
-    case.acknowledgement = acknowledgement_text(case, committee, tz)
+    case.acknowledgement = acknowledgement_text(case, member, committee, policies, tz)
     evidence.store_uploads(session, store, case, actor, checked, from_member=True, now=now)
     session.flush()
     audit.record(
@@ -269,14 +269,19 @@ def when(moment: datetime, tz: ZoneInfo) -> str:
     return f"{local:%A} {local.day} {local:%B %Y} at {local:%H:%M} ({tz.key.split('/')[-1].replace('_', ' ')} time)"
 
 
-def acknowledgement_text(case: Grievance, committee: Committee, tz: ZoneInfo) -> str:
-    """What we promised at filing, kept on the case as it was said."""
-    return (
-        f"We received your grievance {case.reference} on {when(case.submitted_at, tz)}. "
-        f"It is with the {committee.name} committee. "
-        f"We will respond by {when(case.first_response_due_at, tz)}. "
-        f"We aim to reach a decision by {when(case.resolution_due_at, tz)}."
+def acknowledgement_text(
+    case: Grievance, member: User, committee: Committee, policies: PolicySet, tz: ZoneInfo
+) -> str:
+    """The policy's acknowledgement, filled in; kept on the case as it was promised."""
+    _subject, body = policies.canned_responses["acknowledgement"].render(
+        member_name=member.full_name,
+        reference=case.reference,
+        due_date=when(case.first_response_due_at, tz),
+        decision_date=when(case.resolution_due_at, tz),
+        category=policies.categories[case.category].label,
+        committee=committee.name,
     )
+    return body.strip()
 
 
 def member_for_intake(session: Session, actor: User, member_id: int | None) -> User | None:

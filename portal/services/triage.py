@@ -57,7 +57,7 @@ def keyword_pattern(keyword: str) -> re.Pattern[str]:
     prefix = keyword.endswith("*")
     core = keyword.rstrip("*")
     # A hyphen in a keyword also matches a space, no space, or the Unicode hyphens
-    # people paste: "self-harm" finds "self harm", "selfharm" and "self‑harm".
+    # people paste: "self-harm" finds "self harm", "selfharm" and "self\u2011harm".
     body = r"\s+".join(re.escape(word) for word in core.split()).replace(r"\-", HYPHEN)
     open_ended = prefix or _is_hangul(core[-1])
     # \w* takes in the rest of the word so the reason can quote it whole.

@@ -7,8 +7,9 @@ from portal import StartupError, create_app
 try:
     app = create_app()
 except StartupError as exc:
-    # `flask keys init` must work on a machine that has no keys yet.
-    if sys.argv[1:3] == ["keys", "init"]:
+    # `flask keys init` must work on a machine that has no keys yet, and
+    # `flask policies check` is how an operator finds what stops the start.
+    if sys.argv[1:3] in (["keys", "init"], ["policies", "check"]):
         from portal.bootstrap import create_bootstrap_app
 
         app = create_bootstrap_app()

@@ -1,4 +1,4 @@
-"""A minimal app that can only create keys, for a machine that has none yet."""
+"""A minimal app for when the portal cannot start: it creates keys and checks policies."""
 
 from __future__ import annotations
 
@@ -17,4 +17,7 @@ def create_bootstrap_app(settings: Settings | None = None) -> Flask:
     keys = AppGroup("keys", help="Create the encryption keys.")
     keys.add_command(init)
     app.cli.add_command(keys)
+    from portal.cli.policies import register
+
+    register(app)
     return app

@@ -117,3 +117,18 @@ def test_bad_numeric_setting_stops_start_up_with_one_line(tmp_path):
     assert [line for line in result.stderr.splitlines() if line.strip()] == [
         "portal: cannot start: PORTAL_MAX_UPLOAD_MB must be a whole number, not 'lots'"
     ]
+
+
+def test_policies_check_explains_what_stops_the_start(tmp_path):
+    import shutil
+
+    _flask(tmp_path, "keys", "init")
+    broken = tmp_path / "policies"
+    shutil.copytree(ROOT / "policies", broken)
+    path = broken / "categories.toml"
+    path.write_text(path.read_text().replace('committee = "ethics"', 'committee = "ethic"', 1))
+    start = _flask(tmp_path, "demo", "seed", PORTAL_POLICIES_DIR=str(broken))
+    assert start.returncode != 0 and "categories.toml" in start.stderr
+    check = _flask(tmp_path, "policies", "check", PORTAL_POLICIES_DIR=str(broken))
+    assert check.returncode == 1
+    assert "categories.ethics.committee: 'ethic' is not one of" in check.stderr

@@ -162,11 +162,10 @@ def resume_clock(case: Grievance, now: datetime, calendar: Calendar) -> None:
     """End a pause: the working time spent waiting on the member moves the decision date."""
     if case.paused_at is None:
         return
-    waited = sla.working_time_between(case.paused_at, now, calendar)
-    case.resolution_due_at = sla.extend_for_pause(
-        case.resolution_due_at, case.paused_at, now, calendar
-    )
-    case.paused_seconds += int(waited.total_seconds())  # working seconds, as sla_state expects
+    if case.paused_at < case.resolution_due_at:  # a pause after a missed date excuses nothing
+        waited = sla.working_time_between(case.paused_at, now, calendar)
+        case.resolution_due_at = sla.extend_due(case.resolution_due_at, waited, calendar)
+        case.paused_seconds += int(waited.total_seconds())  # working seconds, as sla_state expects
     case.paused_at = None
 
 

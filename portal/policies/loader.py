@@ -326,7 +326,8 @@ def _read_pages(
     pages: dict[str, Page] = {}
     wanted = [(PROCEDURE, PROCEDURE_FILE, PROCEDURE_BLOCKS, "targets")]
     for slug in categories_file.categories:
-        wanted.append((slug, f"{CATEGORY_PAGES}/{slug}.md", CATEGORY_BLOCKS, None))
+        # Every category page shows its committee and promised times from the TOML.
+        wanted.append((slug, f"{CATEGORY_PAGES}/{slug}.md", CATEGORY_BLOCKS, "category"))
     for slug, name, blocks, required in wanted:
         file = f"{shown}/{name}"
         text = _read_text(directory / name, file, problems)

@@ -79,7 +79,7 @@ def check_page(
 
     tokens = _HTML_FINDER.parse(text)
     titles = [i for i, t in enumerate(tokens) if t.type == "heading_open" and t.tag == "h1"]
-    if not titles or titles[0] != 0:
+    if not titles or titles[0] != 0 or not tokens[1].content.strip():
         problems.append(("line 1", "the page must start with its title as a '# Title' heading"))
     for index in titles[1:]:
         line = (tokens[index].map or [0])[0] + 1

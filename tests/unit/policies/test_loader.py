@@ -464,10 +464,11 @@ def test_a_broken_procedure_page_is_refused(
 def test_a_category_page_may_not_use_the_procedure_blocks(policy_dir: Path) -> None:
     edit(policy_dir / "categories" / "events.md", "{{ category }}", "{{ categories }}")
 
-    (problem,) = problems_of(policy_dir)
+    problem, missing = problems_of(policy_dir)  # the wrong block, and so no {{ category }}
 
     assert problem.file.endswith("categories/events.md")
     assert "unknown block {{ categories }}" in problem.message
+    assert "{{ category }}" in missing.message
 
 
 @pytest.mark.parametrize(
@@ -589,3 +590,11 @@ def test_durations_read_and_print_as_written() -> None:
     assert CalendarPeriod.model_validate("2 weeks").after(leap_day) == datetime(
         2024, 3, 14, 12, tzinfo=UTC
     )
+
+
+def test_a_category_page_must_show_its_generated_facts(policy_dir: Path) -> None:
+    edit(policy_dir / "categories" / "billing.md", "{{ category }}", "")
+    edit(policy_dir / "categories" / "events.md", "# Events and education", "#")
+    problems = [str(p) for p in problems_of(policy_dir)]
+    assert any("categories/billing.md" in p and "{{ category }}" in p for p in problems), problems
+    assert any("categories/events.md: line 1" in p and "# Title" in p for p in problems), problems

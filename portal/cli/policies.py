@@ -8,6 +8,7 @@ filed under (stored in policy_versions) with the current set, entry by entry.
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from pathlib import Path
 
 import click
@@ -61,6 +62,20 @@ def check(directory: Path | None) -> None:
             click.echo(f"  {problem}", err=True)
         raise click.exceptions.Exit(1) from None
     click.echo("\n".join(summary(policies)))
+    if warning := holidays_warning(policies, date.today()):
+        click.echo(f"\nWarning: {warning}", err=True)
+
+
+def holidays_warning(policies: PolicySet, today: date) -> str | None:
+    """Promised dates count every unlisted day as working: say when the list runs short."""
+    dates = sorted(policies.calendar.holiday_dates)
+    if dates and dates[-1] >= today + timedelta(days=365):
+        return None
+    until = f"only until {dates[-1]}" if dates else "not at all"
+    return (
+        f"public holidays are listed {until}; add the next year's to calendar.toml "
+        "so promised dates skip them"
+    )
 
 
 @group.command("diff")

@@ -598,3 +598,15 @@ def test_a_category_page_must_show_its_generated_facts(policy_dir: Path) -> None
     problems = [str(p) for p in problems_of(policy_dir)]
     assert any("categories/billing.md" in p and "{{ category }}" in p for p in problems), problems
     assert any("categories/events.md: line 1" in p and "# Title" in p for p in problems), problems
+
+
+def test_policies_check_warns_when_the_holiday_list_runs_short() -> None:
+    from datetime import date
+
+    from portal.cli.policies import holidays_warning
+
+    policies = load_policies(DEFAULT)
+    last = max(policies.calendar.holiday_dates)
+    assert holidays_warning(policies, date(last.year - 1, 1, 1)) is None
+    warning = holidays_warning(policies, date(last.year, 6, 1))
+    assert warning and f"only until {last}" in warning

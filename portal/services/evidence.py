@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from typing import BinaryIO
@@ -14,6 +14,7 @@ from portal.db import utcnow
 from portal.domain.errors import InvalidInput
 from portal.models.grievances import Attachment, Grievance
 from portal.models.users import User
+from portal.security.errors import DecryptionError
 from portal.storage import EvidenceStore
 
 SNIFF_BYTES = 8192
@@ -116,7 +117,14 @@ def _clean_name(name: str) -> str:
     return "".join(c for c in name if c.isprintable())[:200] or "evidence"
 
 
-def read(store: EvidenceStore, attachment: Attachment) -> Iterator[bytes]:
-    return store.read(
-        attachment.storage_id, attachment.grievance.case_key(), attachment.content_aad()
+def read(store: EvidenceStore, attachment: Attachment) -> bytes:
+    """The whole file, decrypted and checked against the checksum taken at upload.
+
+    Read fully before answering, so a damaged file becomes an error page rather
+    than half a download."""
+    body = b"".join(
+        store.read(attachment.storage_id, attachment.grievance.case_key(), attachment.content_aad())
     )
+    if hashlib.sha256(body).hexdigest() != attachment.sha256:
+        raise DecryptionError("evidence file does not match its checksum")
+    return body

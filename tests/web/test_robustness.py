@@ -121,3 +121,17 @@ def test_a_concurrent_change_is_a_409_page_not_a_crash(app, member_browser, sess
     response = member_browser.get("/_stale")
     assert response.status_code == 409
     assert "Someone changed this grievance at the same moment" in response.get_data(as_text=True)
+
+
+def test_a_damaged_evidence_file_is_an_incident_not_half_a_download(app, member_browser, session):
+    assert file_grievance(member_browser, files=[(io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "a.pdf")]).status_code == 303
+    case = session.scalar(sa.select(Grievance))
+    attachment = case.attachments[0]
+    path = app.extensions["portal.store"].path_of(attachment.storage_id)
+    data = bytearray(path.read_bytes())
+    data[-1] ^= 0x01
+    path.write_bytes(bytes(data))
+    response = member_browser.get(f"/grievances/{case.reference}/evidence/{attachment.id}")
+    assert response.status_code == 500
+    assert "could not be opened safely" in response.get_data(as_text=True)
+    assert "Content-Disposition" not in response.headers

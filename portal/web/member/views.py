@@ -232,8 +232,7 @@ def download(reference: str, attachment_id: str):  # type: ignore[no-untyped-def
         attachment.filename or "evidence",
         attachment.content_type or "application/octet-stream",
     )
-    # Decrypt fully before answering, so a damaged file is an error page, not half a download.
-    body = b"".join(evidence.read(store(), attachment))
+    body = evidence.read(store(), attachment)
     db.commit()
     response = Response(body, mimetype=kind)
     response.headers.set("Content-Disposition", "attachment", filename=name)

@@ -32,13 +32,16 @@ def uploads(field: str = "evidence") -> list[Upload]:
 
 
 def file_once(actor: User, member: User, filing: intake.Filing) -> Grievance:
-    """File and commit; when the same form arrives twice at once, the second
+    """File and commit (roll back on a refusal); when the same form arrives twice at once, the second
     request answers with the case the first one filed (the token is unique)."""
     try:
         case = intake.file_grievance(
             db.session(), actor, member, filing, current_policies(), store(), upload_rules()
         )
         db.commit()
+    except InvalidInput:
+        db.session().rollback()
+        raise
     except IntegrityError:
         db.session().rollback()
         found = intake.find_by_token(db.session(), filing.submission_token or "")

@@ -41,7 +41,6 @@ def record():  # type: ignore[no-untyped-def]
         try:
             case = file_once(current_user, member, filing)
         except InvalidInput as exc:
-            db.session().rollback()
             attach_error(form, exc)
         else:
             return render_template("committee/recorded.html", case=case, member=member)

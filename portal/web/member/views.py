@@ -95,7 +95,6 @@ def file():  # type: ignore[no-untyped-def]
     try:
         case = file_once(current_user, current_user, filing)
     except InvalidInput as exc:
-        db.session().rollback()
         attach_error(form, exc)
         context = _filing_context(form)
         return render_template(

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import itertools
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from portal.domain.roles import Role
 from portal.models.committees import Committee, CommitteeMembership, Seat
 from portal.models.users import User
+from portal.policies.types import PolicySet
 from portal.security.passwords import hash_password
+from portal.services.committees import sync_from_policy
 
 PASSWORD = "correct horse battery staple"
 _seq = itertools.count(1)
@@ -45,6 +48,13 @@ def make_committee(session: Session, slug: str = "ethics", name: str | None = No
     session.add(committee)
     session.flush()
     return committee
+
+
+def make_policy_committees(session: Session, policies: PolicySet) -> dict[str, Committee]:
+    """The committees the policy files name, created the way `flask committees sync` does."""
+    sync_from_policy(session, policies)
+    session.flush()
+    return {c.slug: c for c in session.scalars(sa.select(Committee))}
 
 
 def seat(session: Session, committee: Committee, user: User, seat: Seat = Seat.REVIEWER) -> None:

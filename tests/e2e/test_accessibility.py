@@ -6,7 +6,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 
 from portal.domain.roles import Role
-from tests.factories import PASSWORD, make_committee, make_user
+from tests.factories import PASSWORD, make_policy_committees, make_user
 
 pytestmark = pytest.mark.e2e
 
@@ -24,12 +24,7 @@ def violations(page) -> list[str]:  # type: ignore[no-untyped-def]
 @pytest.fixture
 def people(live_server):  # type: ignore[no-untyped-def]
     with live_server.session() as session:
-        for slug, name in [
-            ("ethics", "Ethics & Professional Conduct"),
-            ("member-services", "Member Services"),
-            ("governance", "Governance & Elections"),
-        ]:
-            make_committee(session, slug, name)
+        make_policy_committees(session, live_server.app.extensions["portal.policies"])
         make_user(session, Role.MEMBER, email="a11y@example.org", name="Ana Lee")
         make_user(session, Role.ADMIN, email="a11y-admin@example.org", name="Ada Min")
         make_user(session, Role.REVIEWER, email="a11y-rev@example.org", name="Rev Iewer")

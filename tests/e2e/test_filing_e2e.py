@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from portal.domain.roles import Role
 from portal.models.grievances import Grievance, Message
-from tests.factories import PASSWORD, make_committee, make_user
+from tests.factories import PASSWORD, make_policy_committees, make_user
 
 pytestmark = pytest.mark.e2e
 
@@ -18,12 +18,7 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture
 def seeded_member(live_server):  # type: ignore[no-untyped-def]
     with live_server.session() as session:
-        for slug, name in [
-            ("ethics", "Ethics & Professional Conduct"),
-            ("member-services", "Member Services"),
-            ("governance", "Governance & Elections"),
-        ]:
-            make_committee(session, slug, name)
+        make_policy_committees(session, live_server.app.extensions["portal.policies"])
         make_user(session, Role.MEMBER, email="mina@example.org", name="Mina Cho")
         session.commit()
     return "mina@example.org"

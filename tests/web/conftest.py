@@ -8,22 +8,15 @@ import pytest
 
 from portal.domain.roles import Role
 from tests.conftest import Browser, form_tokens
-from tests.factories import PASSWORD, make_committee, make_user
+from tests.factories import PASSWORD, make_policy_committees, make_user
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 REF_RE = re.compile(r"GRV-\d{4}-\d{6}")
 
 
 @pytest.fixture
-def committees(session):  # type: ignore[no-untyped-def]
-    made = {
-        slug: make_committee(session, slug, name)
-        for slug, name in [
-            ("ethics", "Ethics & Professional Conduct"),
-            ("member-services", "Member Services"),
-            ("governance", "Governance & Elections"),
-        ]
-    }
+def committees(app, session):  # type: ignore[no-untyped-def]
+    made = make_policy_committees(session, app.extensions["portal.policies"])
     session.commit()
     return made
 

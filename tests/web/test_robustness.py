@@ -124,7 +124,12 @@ def test_a_concurrent_change_is_a_409_page_not_a_crash(app, member_browser, sess
 
 
 def test_a_damaged_evidence_file_is_an_incident_not_half_a_download(app, member_browser, session):
-    assert file_grievance(member_browser, files=[(io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "a.pdf")]).status_code == 303
+    assert (
+        file_grievance(
+            member_browser, files=[(io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "a.pdf")]
+        ).status_code
+        == 303
+    )
     case = session.scalar(sa.select(Grievance))
     attachment = case.attachments[0]
     path = app.extensions["portal.store"].path_of(attachment.storage_id)

@@ -7,8 +7,12 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 PYTEST_ARGS ?=
+# Catalogues: .po files are in git; the .mo files the portal reads are compiled here.
+I18N := portal/translations
+MO := $(patsubst %.po,%.mo,$(wildcard $(I18N)/*/LC_MESSAGES/messages.po))
+BABEL_KEYWORDS := -k _l -k translate:2  # as portal/i18n.py KEYWORDS
 
-.PHONY: run test lint format pytest-sqlite pytest-postgres system-packages
+.PHONY: run test lint format pytest-sqlite pytest-postgres system-packages translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +24,17 @@ $(VENV)/.run-deps: pyproject.toml | $(BIN)/python
 $(VENV)/.test-deps: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $@ $(VENV)/.run-deps
+
+$(I18N)/%/LC_MESSAGES/messages.mo: $(I18N)/%/LC_MESSAGES/messages.po | $(VENV)/.run-deps
+	$(BIN)/pybabel compile --domain messages -i $< -o $@
+
+# Extract every marked string, merge it into each catalogue, compile. New msgids arrive
+# empty (or fuzzy when similar to an old one): translate them before committing.
+translations: $(VENV)/.run-deps
+	$(BIN)/pybabel extract -F $(I18N)/babel.cfg $(BABEL_KEYWORDS) --add-location=file \
+	  --project portal --sort-by-file -o $(I18N)/messages.pot .
+	$(BIN)/pybabel update -i $(I18N)/messages.pot -d $(I18N) --ignore-pot-creation-date
+	$(BIN)/pybabel compile -d $(I18N)
 
 # Debian packages the portal needs: WeasyPrint's Pango, fonts, and Chromium for browser tests.
 system-packages:
@@ -33,7 +48,7 @@ system-packages:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$need >/dev/null; \
 	fi
 
-run: $(VENV)/.run-deps
+run: $(VENV)/.run-deps $(MO)
 	@mkdir -p -m 0700 instance
 	@$(BIN)/flask keys init
 	@$(BIN)/alembic upgrade head
@@ -49,7 +64,7 @@ format: $(VENV)/.test-deps
 	$(BIN)/ruff format portal tests migrations wsgi.py
 	$(BIN)/ruff check --fix portal tests migrations wsgi.py
 
-test: $(VENV)/.test-deps system-packages
+test: $(VENV)/.test-deps system-packages $(MO)
 	$(BIN)/ruff check portal tests migrations wsgi.py
 	$(MAKE) --no-print-directory pytest-sqlite
 	$(MAKE) --no-print-directory pytest-postgres

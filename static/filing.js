@@ -14,16 +14,20 @@
     return field && field.value ? field.value : "";
   }
 
-  function paragraph(text, link, href) {
+  // Sentences come translated from the form's data-text-* attributes; {name} marks a value.
+  function text(name) { return form.getAttribute("data-text-" + name) || ""; }
+
+  function paragraph(sentence, link, href) {
     var p = document.createElement("p");
     p.className = "notice";
-    p.appendChild(document.createTextNode(text));
-    if (link) {
+    var parts = sentence.split("{ref}");
+    p.appendChild(document.createTextNode(parts[0]));
+    if (link && parts.length > 1) {
       var a = document.createElement("a");
       a.href = href;
       a.textContent = link;
       p.appendChild(a);
-      p.appendChild(document.createTextNode(" instead?"));
+      p.appendChild(document.createTextNode(parts.slice(1).join(link)));
     }
     return p;
   }
@@ -31,13 +35,13 @@
   function show(data) {
     while (hint.firstChild) { hint.removeChild(hint.firstChild); }
     if (data.urgent) {
-      hint.appendChild(paragraph("This sounds urgent. We will treat it as a priority. " + form.getAttribute("data-safety-notice")));
+      hint.appendChild(paragraph(text("urgent") + " " + form.getAttribute("data-safety-notice")));
     }
     if (data.suggested_category && data.suggested_category !== value("category")) {
-      hint.appendChild(paragraph("From what you wrote, this may be about “" + data.suggested_label + "”. You can choose it above."));
+      hint.appendChild(paragraph(text("suggested").split("{category}").join(data.suggested_label)));
     }
     if (data.duplicate) {
-      hint.appendChild(paragraph("You already have an open grievance of this kind. Add this to ", data.duplicate, data.duplicate_url));
+      hint.appendChild(paragraph(text("duplicate"), data.duplicate, data.duplicate_url));
     }
   }
 

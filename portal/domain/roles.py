@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from portal.i18n import _l
+
 
 class Role(StrEnum):
     MEMBER = "member"
@@ -14,7 +16,16 @@ class Role(StrEnum):
 
     @property
     def label(self) -> str:
-        return self.value.capitalize()
+        return _LABELS[self]
+
+
+_LABELS = {
+    Role.MEMBER: _l("Member"),
+    Role.REVIEWER: _l("Reviewer"),
+    Role.CHAIR: _l("Chair"),
+    Role.ADMIN: _l("Administrator"),
+    Role.AUDITOR: _l("Auditor"),
+}
 
 
 # Roles that handle case content for a committee.

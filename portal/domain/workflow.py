@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from portal.domain.errors import InvalidTransition
+from portal.i18n import _l
 
 
 class Status(StrEnum):
@@ -33,7 +34,7 @@ class Mover(StrEnum):
 
 @dataclass(frozen=True)
 class StatusInfo:
-    label: str  # plain words for the member
+    label: str  # plain words for the member (translated when shown)
     explanation: str  # what it means and what happens next
     open: bool = True
     clock_paused: bool = False
@@ -41,38 +42,40 @@ class StatusInfo:
 
 INFO: dict[Status, StatusInfo] = {
     Status.SUBMITTED: StatusInfo(
-        "Received", "We have your grievance. The committee will pick it up shortly."
+        _l("Received"), _l("We have your grievance. The committee will pick it up shortly.")
     ),
     Status.ACKNOWLEDGED: StatusInfo(
-        "Received, waiting for the committee",
-        "Your grievance is with the committee. A reviewer will contact you by the date shown.",
+        _l("Received, waiting for the committee"),
+        _l("Your grievance is with the committee. A reviewer will contact you by the date shown."),
     ),
     Status.UNDER_REVIEW: StatusInfo(
-        "Being reviewed",
-        "A reviewer is reading your grievance and deciding how to look into it.",
+        _l("Being reviewed"),
+        _l("A reviewer is reading your grievance and deciding how to look into it."),
     ),
     Status.INVESTIGATING: StatusInfo(
-        "Being investigated",
-        "The committee is gathering information. They may contact you or others involved.",
+        _l("Being investigated"),
+        _l("The committee is gathering information. They may contact you or others involved."),
     ),
     Status.AWAITING_MEMBER: StatusInfo(
-        "Waiting for your reply",
-        "The committee has asked you for information. The clock is paused until you reply.",
+        _l("Waiting for your reply"),
+        _l("The committee has asked you for information. The clock is paused until you reply."),
         clock_paused=True,
     ),
     Status.RESOLVED: StatusInfo(
-        "Decided",
-        "The committee has reached a decision. You can read it below, and appeal if you disagree.",
+        _l("Decided"),
+        _l(
+            "The committee has reached a decision. You can read it below, and appeal if you disagree."
+        ),
         open=False,
     ),
-    Status.CLOSED: StatusInfo("Closed", "This grievance is closed.", open=False),
-    Status.WITHDRAWN: StatusInfo("Withdrawn", "You withdrew this grievance.", open=False),
+    Status.CLOSED: StatusInfo(_l("Closed"), _l("This grievance is closed."), open=False),
+    Status.WITHDRAWN: StatusInfo(_l("Withdrawn"), _l("You withdrew this grievance."), open=False),
     Status.APPEALED: StatusInfo(
-        "Appealed",
-        "Your appeal will be heard at the next level by people who did not decide it.",
+        _l("Appealed"),
+        _l("Your appeal will be heard at the next level by people who did not decide it."),
     ),
     Status.REOPENED: StatusInfo(
-        "Reopened", "The committee has reopened this grievance and will review it again."
+        _l("Reopened"), _l("The committee has reopened this grievance and will review it again.")
     ),
 }
 
@@ -112,8 +115,13 @@ def can_move(current: str, target: Status, mover: Mover) -> bool:
 
 def check_move(current: str, target: Status, mover: Mover) -> None:
     if not can_move(current, target, mover):
-        label = INFO[Status(current)].label.lower()
-        raise InvalidTransition(f"This grievance is {label}; it cannot be {target.value} now.")
+        raise InvalidTransition(
+            _l(
+                "This grievance is “%(status)s”; it cannot become “%(target)s” now.",
+                status=INFO[Status(current)].label,
+                target=INFO[target].label,
+            )
+        )
 
 
 def moves_for(current: str, mover: Mover) -> list[Status]:

@@ -23,6 +23,8 @@ class User(Base):
     password_hash: Mapped[str | None] = mapped_column(sa.String(255))
     active: Mapped[bool] = mapped_column(default=True)
     timezone: Mapped[str | None] = mapped_column(sa.String(64))
+    # The language the person chose for the portal; None: follow their browser.
+    language: Mapped[str | None] = mapped_column(sa.String(8))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

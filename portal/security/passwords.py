@@ -11,6 +11,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from argon2.profiles import RFC_9106_LOW_MEMORY
 
+from portal.i18n import _l
+
 MIN_LENGTH = 12
 MAX_LENGTH = 128
 
@@ -35,14 +37,14 @@ def _common() -> frozenset[str]:
 def password_problem(password: str) -> str | None:
     """Why this password is refused, or None when it is acceptable."""
     if len(password) < MIN_LENGTH:
-        return f"Use at least {MIN_LENGTH} characters."
+        return _l("Use at least %(min)d characters.", min=MIN_LENGTH)
     if len(password) > MAX_LENGTH:
-        return f"Use at most {MAX_LENGTH} characters."
+        return _l("Use at most %(max)d characters.", max=MAX_LENGTH)
     folded = password.casefold()
     # "password2024!" is as guessable as "password": strip the usual decorations.
     core = re.sub(r"[\d\W_]+$", "", folded)
     if folded in _common() or core in _common() or _is_repeat(folded):
-        return "This password is too common. Choose a longer phrase only you would think of."
+        return _l("This password is too common. Choose a longer phrase only you would think of.")
     return None
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from portal.db import utcnow
 from portal.domain.errors import InvalidInput, NotFound
 from portal.domain.roles import Role
+from portal.i18n import LANGUAGES, _l
 from portal.models.users import PasswordToken, User, UserSession
 from portal.security import passwords
 from portal.services import audit
@@ -30,7 +31,9 @@ def normalise_email(email: str) -> tuple[str, str]:
     try:
         checked = validate_email(email.strip(), check_deliverability=False)
     except EmailNotValidError as exc:
-        raise InvalidInput("Enter a valid email address, like name@example.org.", "email") from exc
+        raise InvalidInput(
+            _l("Enter a valid email address, like name@example.org."), "email"
+        ) from exc
     return checked.normalized, checked.normalized.casefold()
 
 
@@ -47,11 +50,11 @@ def check_password(password: str, field: str = "password") -> None:
 
 def _ensure_unique(session: Session, email_key: str, member_number: str | None) -> None:
     if session.scalar(sa.select(User.id).where(User.email_key == email_key)):
-        raise InvalidInput("An account with this email address already exists.", "email")
+        raise InvalidInput(_l("An account with this email address already exists."), "email")
     if member_number and session.scalar(
         sa.select(User.id).where(User.member_number == member_number)
     ):
-        raise InvalidInput("This member number already has an account.", "member_number")
+        raise InvalidInput(_l("This member number already has an account."), "member_number")
 
 
 def register(
@@ -66,7 +69,7 @@ def register(
 ) -> User:
     """Open registration of a member account."""
     if mode != "open":
-        raise InvalidInput("Accounts are created by invitation. Ask the association office.")
+        raise InvalidInput(_l("Accounts are created by invitation. Ask the association office."))
     email, email_key = normalise_email(email)
     number = normalise_member_number(member_number)
     _ensure_unique(session, email_key, number)
@@ -169,12 +172,21 @@ def change_password(
     now: datetime | None = None,
 ) -> None:
     if not passwords.verify_password(user.password_hash, current):
-        raise InvalidInput("Your current password is not right.", "current_password")
+        raise InvalidInput(_l("Your current password is not right."), "current_password")
     check_password(new, "new_password")
     user.password_hash = passwords.hash_password(new)
     # Other browsers signed in as this user are signed out.
     end_all_sessions(session, user, except_token=current_token, now=now)
     audit.record(session, user, "account.password_changed", "user", user.id, now=now)
+
+
+def set_language(session: Session, user: User, language: str, now: datetime | None = None) -> None:
+    """Keep the person's choice of language on their account."""
+    if language not in LANGUAGES:
+        raise InvalidInput(_l("Choose one of the languages offered."), "language")
+    if user.language != language:
+        user.language = language
+        audit.record(session, user, "account.language", "user", user.id, {"to": language}, now=now)
 
 
 @dataclass(frozen=True)
@@ -219,7 +231,7 @@ def invite(
     number = normalise_member_number(member_number)
     _ensure_unique(session, email_key, number)
     if not full_name.strip():
-        raise InvalidInput("Enter the person's full name.", "full_name")
+        raise InvalidInput(_l("Enter the person's full name."), "full_name")
     user = User(email=email, email_key=email_key, full_name=full_name.strip(), member_number=number)
     user.set_roles(roles or {Role.MEMBER})
     session.add(user)
@@ -233,7 +245,7 @@ def token_user(session: Session, token: str, now: datetime | None = None) -> Use
     """The user a one-time link belongs to; NotFound when used, expired or unknown."""
     row = session.get(PasswordToken, _digest(token))
     if row is None or row.used_at is not None or row.expires_at <= (now or utcnow()):
-        raise NotFound("This link has expired or was already used. Ask for a new one.")
+        raise NotFound(_l("This link has expired or was already used. Ask for a new one."))
     return row.user
 
 
@@ -258,7 +270,7 @@ def create_administrator(
     email, email_key = normalise_email(email)
     _ensure_unique(session, email_key, None)
     if not full_name.strip():
-        raise InvalidInput("Enter the administrator's full name.", "full_name")
+        raise InvalidInput(_l("Enter the administrator's full name."), "full_name")
     check_password(password)
     user = User(
         email=email,

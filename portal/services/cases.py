@@ -18,6 +18,7 @@ from portal.domain import sla, workflow
 from portal.domain.errors import InvalidInput, NotFound
 from portal.domain.roles import Role
 from portal.domain.workflow import Mover, Status
+from portal.i18n import _l
 from portal.models.grievances import Attachment, CaseEvent, Grievance, Message
 from portal.models.users import User
 from portal.policies.types import Calendar, PolicySet
@@ -44,9 +45,9 @@ def next_date(case: Grievance, policies: PolicySet, now: datetime) -> NextDate |
     paused = timedelta(seconds=case.paused_seconds)
     if case.first_response_at is None:
         state = sla.sla_state(case.submitted_at, case.first_response_due_at, now, calendar)
-        return NextDate("We will respond by", case.first_response_due_at, state)
+        return NextDate(_l("We will respond by"), case.first_response_due_at, state)
     state = sla.sla_state(case.submitted_at, case.resolution_due_at, now, calendar, paused=paused)
-    return NextDate("We aim to decide by", case.resolution_due_at, state)
+    return NextDate(_l("We aim to decide by"), case.resolution_due_at, state)
 
 
 @dataclass(frozen=True)
@@ -106,7 +107,7 @@ def member_case(
         )
     )
     if case is None:
-        raise NotFound("We could not find that grievance.")
+        raise NotFound(_l("We could not find that grievance."))
     if audit_view:
         audit.record(session, actor, "case.viewed", "grievance", case.id, {"as": "member"})
     return case
@@ -118,8 +119,10 @@ def public_events(case: Grievance) -> list[CaseEvent]:
 
 def _check_open(case: Grievance) -> None:
     if not case.is_open:
-        label = workflow.info(case.status).label.lower()
-        raise InvalidInput(f"This grievance is {label}, so it cannot be changed.")
+        label = workflow.info(case.status).label
+        raise InvalidInput(
+            _l("This grievance is “%(status)s”, so it cannot be changed.", status=label)
+        )
 
 
 def send_message(
@@ -139,9 +142,11 @@ def send_message(
     _check_open(case)
     body = body.strip()
     if not body:
-        raise InvalidInput("Write your message before sending it.", "body")
+        raise InvalidInput(_l("Write your message before sending it."), "body")
     if len(body) > MAX_MESSAGE:
-        raise InvalidInput(f"Please keep a message under {MAX_MESSAGE} characters.", "body")
+        raise InvalidInput(
+            _l("Please keep a message under %(max)d characters.", max=MAX_MESSAGE), "body"
+        )
     checked = evidence.check_uploads(uploads, rules)
     message = Message(grievance=case, author=actor, from_member=True, sent_at=now)
     message.body = body
@@ -182,7 +187,7 @@ def add_evidence(
     _check_owner(actor, case)
     _check_open(case)
     if not uploads:
-        raise InvalidInput("Choose at least one file to add.", "evidence")
+        raise InvalidInput(_l("Choose at least one file to add."), "evidence")
     checked = evidence.check_uploads(uploads, rules)
     stored = evidence.store_uploads(session, store, case, actor, checked, from_member=True, now=now)
     names = "file" if len(stored) == 1 else "files"
@@ -202,10 +207,10 @@ def member_attachment(
     try:
         key = uuid.UUID(attachment_id)
     except ValueError as exc:
-        raise NotFound("We could not find that file.") from exc
+        raise NotFound(_l("We could not find that file.")) from exc
     attachment = session.get(Attachment, key)
     if attachment is None or attachment.grievance_id != case.id or not attachment.from_member:
-        raise NotFound("We could not find that file.")
+        raise NotFound(_l("We could not find that file."))
     audit.record(session, actor, "case.evidence_downloaded", "attachment", attachment.id)
     return attachment
 
@@ -220,10 +225,12 @@ def withdraw(
 ) -> None:
     _check_owner(actor, case)
     if not reason.strip():
-        raise InvalidInput("Tell us briefly why you are withdrawing.", "reason")
+        raise InvalidInput(_l("Tell us briefly why you are withdrawing."), "reason")
     if not workflow.can_move(case.status, Status.WITHDRAWN, Mover.MEMBER):
-        label = workflow.info(case.status).label.lower()
-        raise InvalidInput(f"This grievance is {label}, so it can no longer be withdrawn.")
+        label = workflow.info(case.status).label
+        raise InvalidInput(
+            _l("This grievance is “%(status)s”, so it can no longer be withdrawn.", status=label)
+        )
     now = now or utcnow()
     resume_clock(case, now, calendar)
     timeline.move(
@@ -232,7 +239,7 @@ def withdraw(
     case.closed_at = now
 
 
-WITHHELD = "Member (identity withheld)"
+WITHHELD = _l("Member (identity withheld)")
 
 
 def member_label(case: Grievance) -> str:
@@ -247,7 +254,7 @@ def reveal_identity(
     _check_owner(actor, case)
     _check_open(case)
     if not case.identity_hidden:
-        raise InvalidInput("The committee already knows who you are.")
+        raise InvalidInput(_l("The committee already knows who you are."))
     case.identity_hidden = False
     timeline.add_event(
         case, "identity_revealed", actor, detail="You let the committee see your name", now=now
@@ -257,4 +264,4 @@ def reveal_identity(
 
 def _check_owner(actor: User, case: Grievance) -> None:
     if case.member_id != actor.id:
-        raise NotFound("We could not find that grievance.")
+        raise NotFound(_l("We could not find that grievance."))

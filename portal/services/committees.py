@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from portal.domain.errors import InvalidInput, NotFound
 from portal.domain.roles import Role
+from portal.i18n import _l
 from portal.models.committees import Committee, CommitteeMembership, Seat
 from portal.models.users import User
 from portal.policies.types import PolicySet
@@ -36,7 +37,7 @@ def get_committee(session: Session, actor: User, committee_id: int) -> Committee
     require_role(actor, Role.ADMIN)
     committee = session.get(Committee, committee_id)
     if committee is None:
-        raise NotFound("There is no such committee.")
+        raise NotFound(_l("There is no such committee."))
     return committee
 
 
@@ -53,7 +54,7 @@ def save_committee(
     require_role(actor, Role.ADMIN)
     name = name.strip()
     if not name:
-        raise InvalidInput("Enter the committee's name.", "name")
+        raise InvalidInput(_l("Enter the committee's name."), "name")
     clash = session.scalar(
         sa.select(Committee.id).where(
             sa.func.lower(Committee.name) == name.casefold(),
@@ -61,13 +62,13 @@ def save_committee(
         )
     )
     if clash:
-        raise InvalidInput("Another committee already has this name.", "name")
+        raise InvalidInput(_l("Another committee already has this name."), "name")
     if committee is None:
         slug = slugify(slug or name)
         if not slug:
-            raise InvalidInput("Enter a name with letters or digits.", "name")
+            raise InvalidInput(_l("Enter a name with letters or digits."), "name")
         if session.scalar(sa.select(Committee.id).where(Committee.slug == slug)):
-            raise InvalidInput("Another committee already uses this short name.", "slug")
+            raise InvalidInput(_l("Another committee already uses this short name."), "slug")
         committee = Committee(slug=slug, name=name, description=description.strip())
         session.add(committee)
         action = "committee.created"
@@ -89,7 +90,7 @@ def add_member(
 ) -> CommitteeMembership:
     require_role(actor, Role.ADMIN)
     if not user.active:
-        raise InvalidInput("This account is deactivated.", "user")
+        raise InvalidInput(_l("This account is deactivated."), "user")
     membership = session.scalar(
         sa.select(CommitteeMembership).where(
             CommitteeMembership.committee_id == committee.id,
@@ -129,7 +130,7 @@ def remove_member(
         )
     )
     if membership is None:
-        raise NotFound("That person is not on this committee.")
+        raise NotFound(_l("That person is not on this committee."))
     session.delete(membership)
     session.flush()
     audit.record(

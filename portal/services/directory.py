@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from portal.domain.errors import InvalidInput, NotFound
 from portal.domain.roles import Role
+from portal.i18n import _l
 from portal.models.users import User, UserRole
 from portal.services import audit
 from portal.services.access import require_role
@@ -57,7 +58,7 @@ def get_user(session: Session, actor: User, user_id: int) -> User:
     require_role(actor, Role.ADMIN)
     user = session.get(User, user_id)
     if user is None:
-        raise NotFound("There is no such user.")
+        raise NotFound(_l("There is no such user."))
     return user
 
 
@@ -66,9 +67,9 @@ def set_roles(
 ) -> None:
     require_role(actor, Role.ADMIN)
     if not roles:
-        raise InvalidInput("Choose at least one role.", "roles")
+        raise InvalidInput(_l("Choose at least one role."), "roles")
     if user.id == actor.id and Role.ADMIN not in roles:
-        raise InvalidInput("You cannot remove your own administrator role.", "roles")
+        raise InvalidInput(_l("You cannot remove your own administrator role."), "roles")
     before = sorted(user.roles)
     user.set_roles(roles)
     session.flush()
@@ -88,7 +89,7 @@ def set_active(
 ) -> None:
     require_role(actor, Role.ADMIN)
     if user.id == actor.id and not active:
-        raise InvalidInput("You cannot deactivate your own account.")
+        raise InvalidInput(_l("You cannot deactivate your own account."))
     user.active = active
     if not active:
         # Effective on the user's next request: every session ends now.

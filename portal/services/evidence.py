@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from portal.db import utcnow
 from portal.domain.errors import InvalidInput
+from portal.i18n import _l
 from portal.models.grievances import Attachment, Grievance
 from portal.models.users import User
 from portal.security.errors import DecryptionError
@@ -19,14 +20,14 @@ from portal.storage import EvidenceStore
 
 SNIFF_BYTES = 8192
 TYPE_NAMES = {
-    "application/pdf": "PDF",
-    "image/png": "PNG image",
-    "image/jpeg": "JPEG image",
-    "image/gif": "GIF image",
-    "image/webp": "WebP image",
-    "text/plain": "text file",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "Word document",
-    "application/msword": "Word document",
+    "application/pdf": _l("PDF"),
+    "image/png": _l("PNG image"),
+    "image/jpeg": _l("JPEG image"),
+    "image/gif": _l("GIF image"),
+    "image/webp": _l("WebP image"),
+    "text/plain": _l("text file"),
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": _l("Word document"),
+    "application/msword": _l("Word document"),
 }
 
 
@@ -42,8 +43,19 @@ class UploadRules:
     max_files: int = 10
 
     def describe(self) -> str:
-        names = sorted({TYPE_NAMES.get(t, t) for t in self.allowed_types})
+        # Named when shown, so in the reader's language.
+        names = sorted({str(TYPE_NAMES.get(t, t)) for t in self.allowed_types})
         return ", ".join(names)
+
+
+class _Described:
+    """The accepted types, named when the message is shown (in the reader's language)."""
+
+    def __init__(self, rules: UploadRules) -> None:
+        self.rules = rules
+
+    def __str__(self) -> str:
+        return self.rules.describe()
 
 
 def sniff(stream: BinaryIO) -> str | None:
@@ -67,14 +79,19 @@ def sniff(stream: BinaryIO) -> str | None:
 def check_uploads(uploads: list[Upload], rules: UploadRules) -> list[tuple[Upload, str]]:
     """Each upload with its sniffed type; InvalidInput naming the first bad file."""
     if len(uploads) > rules.max_files:
-        raise InvalidInput(f"You can attach up to {rules.max_files} files at a time.", "evidence")
+        raise InvalidInput(
+            _l("You can attach up to %(max)d files at a time.", max=rules.max_files), "evidence"
+        )
     checked = []
     for upload in uploads:
         kind = sniff(upload.stream)
         if kind is None or kind not in rules.allowed_types:
             raise InvalidInput(
-                f"“{upload.filename}” is not a file type we accept. "
-                f"Please attach one of: {rules.describe()}.",
+                _l(
+                    "“%(name)s” is not a file type we accept. Please attach one of: %(types)s.",
+                    name=upload.filename,
+                    types=_Described(rules),
+                ),
                 "evidence",
             )
         checked.append((upload, kind))

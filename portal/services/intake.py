@@ -15,6 +15,7 @@ from portal.domain import sla
 from portal.domain.errors import InvalidInput, PermissionDenied
 from portal.domain.roles import Role
 from portal.domain.workflow import OPEN_STATUSES, Mover, Status
+from portal.i18n import FALLBACK, _l, format_moment, translate, zone_city
 from portal.models.committees import Committee
 from portal.models.grievances import Grievance, PartyIndex
 from portal.models.users import User
@@ -28,8 +29,13 @@ from portal.services.triage import triage
 from portal.storage import EvidenceStore
 
 WEB = "web"
-STAFF_CHANNELS = {"phone": "Phone", "email": "Email", "letter": "Letter", "in_person": "In person"}
-CHANNEL_LABELS = {WEB: "Online", **STAFF_CHANNELS}
+STAFF_CHANNELS = {
+    "phone": _l("Phone"),
+    "email": _l("Email"),
+    "letter": _l("Letter"),
+    "in_person": _l("In person"),
+}
+CHANNEL_LABELS = {WEB: _l("Online"), **STAFF_CHANNELS}
 
 MAX_SUBJECT = 200
 MAX_TEXT = 20000
@@ -51,6 +57,7 @@ class Filing:
     channel: str = WEB
     submission_token: str | None = None
     uploads: list[evidence.Upload] = field(default_factory=list)
+    language: str = FALLBACK  # the acknowledgement is written, and kept, in this language
 
 
 def local_zone(member: User, policies: PolicySet) -> ZoneInfo:
@@ -66,22 +73,27 @@ def validate(filing: Filing, policies: PolicySet, today: date) -> None:
     """Rules on the content, each refusal naming its field."""
     category = policies.categories.get(filing.category)
     if category is None:
-        raise InvalidInput("Choose the kind of grievance from the list.", "category")
+        raise InvalidInput(_l("Choose the kind of grievance from the list."), "category")
     if not filing.subject.strip():
-        raise InvalidInput("Give your grievance a short title.", "subject")
+        raise InvalidInput(_l("Give your grievance a short title."), "subject")
     if len(filing.subject) > MAX_SUBJECT:
-        raise InvalidInput(f"Keep the title under {MAX_SUBJECT} characters.", "subject")
+        raise InvalidInput(
+            _l("Keep the title under %(max)d characters.", max=MAX_SUBJECT), "subject"
+        )
     if not filing.narrative.strip():
-        raise InvalidInput("Tell us what happened.", "narrative")
+        raise InvalidInput(_l("Tell us what happened."), "narrative")
     for name in ("narrative", "people_involved", "desired_outcome"):
         if len(getattr(filing, name)) > MAX_TEXT:
-            raise InvalidInput(f"Please keep this under {MAX_TEXT} characters.", name)
+            raise InvalidInput(_l("Please keep this under %(max)d characters.", max=MAX_TEXT), name)
     if filing.occurred_on and filing.occurred_on > today:
-        raise InvalidInput("The date it happened cannot be in the future.", "occurred_on")
+        raise InvalidInput(_l("The date it happened cannot be in the future."), "occurred_on")
     if filing.hide_identity and not category.allow_anonymous:
         raise InvalidInput(
-            f"For “{category.label}” the committee needs to know who you are, "
-            "so your identity cannot be hidden.",
+            _l(
+                "For “%(category)s” the committee needs to know who you are, "
+                "so your identity cannot be hidden.",
+                category=category.label,
+            ),
             "hide_identity",
         )
 
@@ -111,17 +123,20 @@ def _already_sent(session: Session, member: User, filing: Filing) -> Grievance |
     """The case this very form already filed, if it was sent before."""
     token = filing.submission_token or ""
     if not TOKEN_RE.fullmatch(token):
-        raise InvalidInput("This form is out of date. Please start your grievance again.")
+        raise InvalidInput(_l("This form is out of date. Please start your grievance again."))
     existing = find_by_token(session, token)
     if existing is None:
         return None
     if existing.member_id != member.id:
-        raise InvalidInput("This form is out of date. Please start your grievance again.")
+        raise InvalidInput(_l("This form is out of date. Please start your grievance again."))
     if (existing.subject, existing.narrative) != (filing.subject.strip(), filing.narrative.strip()):
         # Back, edit, send again: say so rather than silently keep the first version.
         raise InvalidInput(
-            f"This form was already sent as {existing.reference}. To tell us more, add it to "
-            f"{existing.reference} from “My grievances”, or start a new grievance."
+            _l(
+                "This form was already sent as %(ref)s. To tell us more, add it to "
+                "%(ref)s from “My grievances”, or start a new grievance.",
+                ref=existing.reference,
+            )
         )
     return existing
 
@@ -129,16 +144,16 @@ def _already_sent(session: Session, member: User, filing: Filing) -> Grievance |
 def _authorise(actor: User, member: User, channel: str) -> None:
     if channel == WEB:
         if actor.id != member.id:
-            raise PermissionDenied("Only the member can file online for themselves.")
+            raise PermissionDenied(_l("Only the member can file online for themselves."))
         require_role(actor, Role.MEMBER)
         return
     require_role(actor, Role.REVIEWER, Role.CHAIR)
     if channel not in STAFF_CHANNELS:
-        raise InvalidInput("Choose how the grievance reached us.", "channel")
+        raise InvalidInput(_l("Choose how the grievance reached us."), "channel")
     if actor.id == member.id:
-        raise PermissionDenied("Staff cannot record a grievance for themselves.")
+        raise PermissionDenied(_l("Staff cannot record a grievance for themselves."))
     if not member.active or Role.MEMBER not in member.roles:
-        raise InvalidInput("Choose an active member.", "member")
+        raise InvalidInput(_l("Choose an active member."), "member")
 
 
 def file_grievance(
@@ -166,8 +181,10 @@ def file_grievance(
     committee = session.scalar(sa.select(Committee).where(Committee.slug == category.committee))
     if committee is None:
         raise InvalidInput(
-            "We cannot take this kind of grievance right now: its committee is not set up. "
-            "Please contact the association office.",
+            _l(
+                "We cannot take this kind of grievance right now: its committee is not set up. "
+                "Please contact the association office."
+            ),
             "category",
         )
     suggestion = triage(f"{filing.subject}\n{filing.narrative}", policies)
@@ -199,10 +216,12 @@ def file_grievance(
     case.triage_reason = suggestion.reason
     session.add(case)
     _index_parties(session, case, filing)
-    channel = CHANNEL_LABELS[filing.channel].lower()
+    channel = filing.channel.replace("_", " ")  # the record stays English, whoever files
     detail = "Filed online" if filing.channel == WEB else f"Recorded by staff ({channel})"
     timeline.add_event(case, "filed", actor, detail=detail, to_status=Status.SUBMITTED, now=now)
-    case.acknowledgement = acknowledgement_text(case, member, committee, policies, tz)
+    case.acknowledgement = acknowledgement_text(
+        case, member, committee, policies, tz, filing.language
+    )
     evidence.store_uploads(session, store, case, actor, checked, from_member=True, now=now)
     session.flush()
     audit.record(
@@ -264,20 +283,30 @@ def _index_parties(session: Session, case: Grievance, filing: Filing) -> None:
             )
 
 
-def when(moment: datetime, tz: ZoneInfo) -> str:
-    local = moment.astimezone(tz)
-    return f"{local:%A} {local.day} {local:%B %Y} at {local:%H:%M} ({tz.key.split('/')[-1].replace('_', ' ')} time)"
+def when(moment: datetime, tz: ZoneInfo, language: str = FALLBACK) -> str:
+    """A promised date, named with its time zone: "… at 12:53 (London time)"."""
+    return translate(
+        language,
+        "%(moment)s (%(city)s time)",
+        moment=format_moment(moment, tz, language),
+        city=zone_city(tz, language),
+    )
 
 
 def acknowledgement_text(
-    case: Grievance, member: User, committee: Committee, policies: PolicySet, tz: ZoneInfo
+    case: Grievance,
+    member: User,
+    committee: Committee,
+    policies: PolicySet,
+    tz: ZoneInfo,
+    language: str = FALLBACK,
 ) -> str:
     """The policy's acknowledgement, filled in; kept on the case as it was promised."""
     _subject, body = policies.canned_responses["acknowledgement"].render(
         member_name=member.full_name,
         reference=case.reference,
-        due_date=when(case.first_response_due_at, tz),
-        decision_date=when(case.resolution_due_at, tz),
+        due_date=when(case.first_response_due_at, tz, language),
+        decision_date=when(case.resolution_due_at, tz, language),
         category=policies.categories[case.category].label,
         committee=committee.name,
     )

@@ -6,14 +6,14 @@ from flask import Flask, abort, redirect, request, url_for
 from flask_login import current_user
 from werkzeug.routing import IntegerConverter, Map
 
-from portal.extensions import csrf, limiter, login_manager
+from portal.extensions import babel, csrf, limiter, login_manager
 from portal.web.access import access_of
 
 MAX_ID = 2**31 - 1
 
 
 def init_web(app: Flask) -> None:
-    from portal.web import errors, filters, headers, navigation, sessions
+    from portal.web import errors, filters, headers, language, navigation, sessions
     from portal.web.admin import bp as admin_bp
     from portal.web.auth import bp as auth_bp
     from portal.web.committee import bp as committee_bp
@@ -24,6 +24,7 @@ def init_web(app: Flask) -> None:
 
     app.request_class = PortalRequest
     app.url_map.converters["int"] = BoundedInt
+    _init_babel(app)
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
@@ -37,6 +38,22 @@ def init_web(app: Flask) -> None:
     errors.init_app(app)
     navigation.init_app(app)
     filters.init_app(app)
+    language.init_app(app)
+
+
+def _init_babel(app: Flask) -> None:
+    """Flask-Babel picks each request's catalogue; lazy strings in the domain ask it too."""
+    import flask_babel
+
+    from portal import i18n
+    from portal.web.language import current_language
+
+    app.config.update(
+        BABEL_DEFAULT_LOCALE=i18n.FALLBACK,
+        BABEL_TRANSLATION_DIRECTORIES=str(i18n.TRANSLATIONS_DIR),
+    )
+    babel.init_app(app, locale_selector=current_language)
+    i18n.install(flask_babel.gettext)
 
 
 class BoundedInt(IntegerConverter):

@@ -7,6 +7,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal import db
 from portal.domain.errors import InvalidInput
+from portal.i18n import _l
 from portal.models.grievances import Grievance
 from portal.models.users import User
 from portal.policies import current_policies
@@ -49,7 +50,7 @@ def file_once(actor: User, member: User, filing: intake.Filing) -> Grievance:
             raise
         if found.member_id != member.id:
             raise InvalidInput(
-                "This form is out of date. Please start your grievance again."
+                _l("This form is out of date. Please start your grievance again.")
             ) from None
         return found
     return case

@@ -18,19 +18,20 @@ from portal.domain.errors import (
     PermissionDenied,
     StaleCase,
 )
+from portal.i18n import _l
 from portal.security.errors import DecryptionError
 
 log = logging.getLogger("portal.errors")
 
 TITLES = {
-    400: "We could not understand that request",
-    403: "You do not have access to this page",
-    404: "We could not find that page",
-    405: "That action is not available here",
-    409: "This changed while you were working on it",
-    413: "That upload is too large",
-    429: "Too many attempts",
-    500: "Something went wrong on our side",
+    400: _l("We could not understand that request"),
+    403: _l("You do not have access to this page"),
+    404: _l("We could not find that page"),
+    405: _l("That action is not available here"),
+    409: _l("This changed while you were working on it"),
+    413: _l("That upload is too large"),
+    429: _l("Too many attempts"),
+    500: _l("Something went wrong on our side"),
 }
 
 DOMAIN_STATUS: list[tuple[type[DomainError], int]] = [
@@ -53,7 +54,7 @@ def render_error(status: int, message: str | None = None, incident: str | None =
         render_template(
             "errors/error.html",
             status=status,
-            title=TITLES.get(status, "Something went wrong"),
+            title=TITLES.get(status, _l("Something went wrong")),
             message=message,
             incident=incident,
         ),
@@ -66,8 +67,10 @@ def init_app(app: Flask) -> None:
     def _csrf(_exc: CSRFError):  # type: ignore[no-untyped-def]
         return render_error(
             400,
-            "This form expired or was opened in another window. "
-            "Please go back, reload the page and try again. Nothing was saved.",
+            _l(
+                "This form expired or was opened in another window. "
+                "Please go back, reload the page and try again. Nothing was saved."
+            ),
         )
 
     @app.errorhandler(DomainError)
@@ -79,8 +82,10 @@ def init_app(app: Flask) -> None:
     def _stale(_exc: StaleDataError):  # type: ignore[no-untyped-def]
         return render_error(
             409,
-            "Someone changed this grievance at the same moment. Please open it again: if what "
-            "you sent is not there, send it once more.",
+            _l(
+                "Someone changed this grievance at the same moment. Please open it again: if what "
+                "you sent is not there, send it once more."
+            ),
         )
 
     @app.errorhandler(DecryptionError)
@@ -91,7 +96,7 @@ def init_app(app: Flask) -> None:
         )
         return render_error(
             500,
-            "This case could not be opened safely. The administrators have been alerted.",
+            _l("This case could not be opened safely. The administrators have been alerted."),
             incident,
         )
 
@@ -120,10 +125,10 @@ def init_app(app: Flask) -> None:
 
 def _message(exc: HTTPException) -> str | None:
     if exc.code == 413:
-        return (
+        return _l(
             "Files can be up to the size shown on the form. "
             "Nothing was saved; please try again with smaller files."
         )
     if exc.code == 429:
-        return "Please wait a minute before trying again."
+        return _l("Please wait a minute before trying again.")
     return None

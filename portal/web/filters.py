@@ -1,15 +1,20 @@
-"""Template filters: dates in the reader's time zone, statuses in plain words."""
+"""Template filters: dates in the reader's language and time zone, statuses in plain words."""
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from babel.dates import get_day_names
 from flask import Flask
+from flask_babel import gettext, ngettext
 from flask_login import current_user
 
+from portal import i18n
 from portal.domain import workflow
 from portal.policies import current_policies
+from portal.web.language import current_language
 
 
 def _zone() -> ZoneInfo:
@@ -17,34 +22,138 @@ def _zone() -> ZoneInfo:
     return ZoneInfo(tz) if tz else current_policies().calendar.time_zone
 
 
-def localdatetime(moment: datetime | None) -> str:
+def _moment(moment: datetime | None, style: str) -> str:
     if moment is None:
         return "—"
-    local = moment.astimezone(_zone())
-    return f"{local:%A} {local.day} {local:%B %Y} at {local:%H:%M}"
+    return i18n.format_moment(moment, _zone(), current_language(), style)
+
+
+def localdatetime(moment: datetime | None) -> str:
+    """ "Wednesday 25 November 2026 at 12:53" / "2026년 11월 25일 (수) 오후 12:53"."""
+    return _moment(moment, "long")
 
 
 def localdate(moment: datetime | None) -> str:
-    if moment is None:
-        return "—"
-    local = moment.astimezone(_zone())
-    return f"{local.day} {local:%b %Y}"
+    """ "25 Nov 2026" / "2026년 11월 25일"."""
+    return _moment(moment, "date")
 
 
 def localshort(moment: datetime | None) -> str:
     """A date with its time, for tables: "24 Nov 2026, 10:00"."""
-    if moment is None:
-        return "—"
-    local = moment.astimezone(_zone())
-    return f"{local.day} {local:%b %Y}, {local:%H:%M}"
+    return _moment(moment, "short")
+
+
+def localday(day: date | None) -> str:
+    """A calendar date without a time: "2 March 2026" / "2026년 3월 2일"."""
+    return "—" if day is None else i18n.format_day(day, current_language())
+
+
+def number(value: float, digits: int = 1) -> str:
+    return i18n.format_number(value, current_language(), digits)
 
 
 def status_label(status: str | None) -> str:
-    return workflow.info(status).label if status else ""
+    return str(workflow.info(status).label) if status else ""
+
+
+_COUNT = re.compile(r"\d+")
+
+
+def event_text(event: object) -> str:
+    """A timeline entry in the reader's language.
+
+    Events keep the English detail they were written with (it is the record); the
+    kinds the member sees are worded again here, so the timeline reads in any language.
+    """
+    kind, detail = getattr(event, "kind", ""), getattr(event, "detail", None) or ""
+    if kind == "filed":
+        channel = getattr(getattr(event, "grievance", None), "channel", "web")
+        if channel == "web":
+            return gettext("Filed online")
+        return gettext("Recorded by staff (%(channel)s)", channel=channel_phrase(channel))
+    if kind == "message":
+        return gettext("You sent a message")
+    if kind == "evidence":
+        found = _COUNT.search(detail)
+        count = int(found.group()) if found else 1
+        return ngettext("You added %(num)d file", "You added %(num)d files", count)
+    if kind == "identity_revealed":
+        return gettext("You let the committee see your name")
+    return detail or kind
+
+
+def channel_phrase(channel: str) -> str:
+    """How a grievance reached us, as words after "received": "by phone", "in person"."""
+    phrases = {
+        "phone": gettext("by phone"),
+        "email": gettext("by email"),
+        "letter": gettext("by letter"),
+        "in_person": gettext("in person"),
+    }
+    return phrases.get(channel, gettext("online"))
+
+
+# --- texts the code generates from the policy files ------------------------------
+# The policy package words these in English for the operator's CLI; pages word them here.
+
+
+def worktime(amount: object) -> str:
+    """ "2 working days" / "2 근무일"."""
+    n, unit = int(getattr(amount, "amount", 0)), getattr(amount, "unit", "days")
+    if unit == "hours":
+        return ngettext("%(num)d working hour", "%(num)d working hours", n)
+    return ngettext("%(num)d working day", "%(num)d working days", n)
+
+
+def working_hours(calendar: object) -> str:
+    """When the clock runs: "Monday to Friday, 09:00 to 17:00 (London time), except public holidays"."""
+    language = current_language()
+    names = get_day_names("wide", locale=language)
+    numbers = sorted(getattr(calendar, "weekday_numbers", ()))
+    days = [names[n] for n in numbers]
+    if language == "en":
+        days = [d.capitalize() for d in days]
+    if len(days) > 2 and numbers == list(range(numbers[0], numbers[-1] + 1)):
+        span = gettext("%(first)s to %(last)s", first=days[0], last=days[-1])
+    elif len(days) == 1:
+        span = days[0]
+    else:
+        span = gettext("%(days)s and %(last)s", days=", ".join(days[:-1]), last=days[-1])
+    zone = calendar.time_zone  # type: ignore[attr-defined]
+    return gettext(
+        "%(days)s, %(opens)s to %(closes)s (%(zone)s time), except public holidays",
+        days=span,
+        opens=f"{calendar.opens:%H:%M}",  # type: ignore[attr-defined]
+        closes=f"{calendar.closes:%H:%M}",  # type: ignore[attr-defined]
+        zone=i18n.zone_city(zone, language),
+    )
+
+
+def actor_label(actor: str) -> str:
+    labels = {
+        "reviewer": gettext("Reviewer"),
+        "committee_chair": gettext("Committee chair"),
+        "grievance_panel": gettext("Grievance panel of the board"),
+    }
+    return labels.get(actor, actor)
+
+
+def seat_label(seat: str) -> str:
+    return {"chair": gettext("Chair"), "reviewer": gettext("Reviewer")}.get(seat, seat)
 
 
 def init_app(app: Flask) -> None:
-    app.add_template_filter(localdatetime)
-    app.add_template_filter(localdate)
-    app.add_template_filter(localshort)
+    for name, function in {
+        "localdatetime": localdatetime,
+        "localdate": localdate,
+        "localshort": localshort,
+        "localday": localday,
+        "number": number,
+        "worktime": worktime,
+        "working_hours": working_hours,
+    }.items():
+        app.add_template_filter(function, name)
     app.add_template_global(status_label)
+    app.add_template_global(event_text)
+    for function in (channel_phrase, actor_label, seat_label):
+        app.add_template_global(function)

@@ -8,6 +8,7 @@ from flask import Flask, current_app, request, url_for
 from flask_login import current_user
 
 from portal.domain.roles import Role
+from portal.i18n import _l
 
 
 @dataclass(frozen=True)
@@ -21,13 +22,13 @@ class NavItem:
 
 
 ITEMS = [
-    NavItem("member.my_grievances", "My grievances", frozenset({Role.MEMBER})),
-    NavItem("member.file", "File a grievance", frozenset({Role.MEMBER})),
-    NavItem("committee.record", "Record a grievance", frozenset({Role.REVIEWER, Role.CHAIR})),
-    NavItem("admin.users", "Users", frozenset({Role.ADMIN})),
-    NavItem("admin.committees_page", "Committees", frozenset({Role.ADMIN})),
-    NavItem("public.procedure", "How we handle grievances"),
-    NavItem("auth.account", "My account"),
+    NavItem("member.my_grievances", _l("My grievances"), frozenset({Role.MEMBER})),
+    NavItem("member.file", _l("File a grievance"), frozenset({Role.MEMBER})),
+    NavItem("committee.record", _l("Record a grievance"), frozenset({Role.REVIEWER, Role.CHAIR})),
+    NavItem("admin.users", _l("Users"), frozenset({Role.ADMIN})),
+    NavItem("admin.committees_page", _l("Committees"), frozenset({Role.ADMIN})),
+    NavItem("public.procedure", _l("How we handle grievances")),
+    NavItem("auth.account", _l("My account")),
 ]
 
 

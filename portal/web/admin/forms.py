@@ -14,9 +14,11 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 
 from portal.domain.roles import Role
+from portal.i18n import _l
 from portal.models.committees import Seat
 
 ROLE_CHOICES = [SelectChoice(r.value, r.label) for r in Role]
+SEAT_LABELS = {Seat.CHAIR: _l("Chair"), Seat.REVIEWER: _l("Reviewer")}
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -28,25 +30,28 @@ class UserSearchForm(FlaskForm):
     class Meta:
         csrf = False  # a GET search changes nothing
 
-    q = StringField("Search by name, email or member number", validators=[Optional()])
+    q = StringField(_l("Search by name, email or member number"), validators=[Optional()])
     role = SelectField(
-        "Role", choices=[SelectChoice("", "Any role"), *ROLE_CHOICES], validators=[Optional()]
+        _l("Role"),
+        choices=[SelectChoice("", _l("Any role")), *ROLE_CHOICES],
+        validators=[Optional()],
     )
 
 
 class InviteForm(FlaskForm):
     full_name = StringField(
-        "Full name", validators=[DataRequired("Enter the full name."), Length(max=200)]
+        _l("Full name"), validators=[DataRequired(_l("Enter the full name.")), Length(max=200)]
     )
     email = EmailField(
-        "Email address", validators=[DataRequired("Enter the email address."), Length(max=254)]
+        _l("Email address"),
+        validators=[DataRequired(_l("Enter the email address.")), Length(max=254)],
     )
-    member_number = StringField("Member number", validators=[Optional(), Length(max=40)])
-    roles = MultiCheckboxField("Roles", choices=ROLE_CHOICES, default=[Role.MEMBER.value])
+    member_number = StringField(_l("Member number"), validators=[Optional(), Length(max=40)])
+    roles = MultiCheckboxField(_l("Roles"), choices=ROLE_CHOICES, default=[Role.MEMBER.value])
 
 
 class RolesForm(FlaskForm):
-    roles = MultiCheckboxField("Roles", choices=ROLE_CHOICES)
+    roles = MultiCheckboxField(_l("Roles"), choices=ROLE_CHOICES)
 
 
 class ActiveForm(FlaskForm):
@@ -55,24 +60,27 @@ class ActiveForm(FlaskForm):
 
 class CommitteeForm(FlaskForm):
     name = StringField(
-        "Name", validators=[DataRequired("Enter the committee's name."), Length(max=120)]
+        _l("Name"), validators=[DataRequired(_l("Enter the committee's name.")), Length(max=120)]
     )
     description = TextAreaField(
-        "What this committee handles", validators=[Optional(), Length(max=2000)]
+        _l("What this committee handles"), validators=[Optional(), Length(max=2000)]
     )
     slug = StringField(
-        "Short name used in the policy files (optional)",
+        _l("Short name used in the policy files (optional)"),
         validators=[Optional(), Length(max=60)],
-        description="Categories in policies/categories.toml name their committee by this, "
-        "for example “ethics”. Left empty, it is made from the name.",
+        description=_l(
+            "Categories in policies/categories.toml name their committee by this, "
+            "for example “ethics”. Left empty, it is made from the name."
+        ),
     )
 
 
 class SeatForm(FlaskForm):
     email = EmailField(
-        "Email address of the person", validators=[DataRequired("Enter an email address.")]
+        _l("Email address of the person"),
+        validators=[DataRequired(_l("Enter an email address."))],
     )
-    seat = SelectField("Seat", choices=[SelectChoice(s.value, s.value.capitalize()) for s in Seat])
+    seat = SelectField(_l("Seat"), choices=[SelectChoice(s.value, SEAT_LABELS[s]) for s in Seat])
 
 
 class RemoveSeatForm(FlaskForm):

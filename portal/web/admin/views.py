@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal import db
@@ -90,9 +91,9 @@ def user_roles(user_id: int):  # type: ignore[no-untyped-def]
             flash(str(exc), "error")
             return redirect(url_for("admin.user", user_id=user_id))
         db.commit()
-        flash(f"Roles of {person.full_name} updated.", "success")
+        flash(_("Roles of %(name)s updated.", name=person.full_name), "success")
     else:
-        flash("Choose valid roles.", "error")
+        flash(_("Choose valid roles."), "error")
     return redirect(url_for("admin.user", user_id=user_id))
 
 
@@ -111,9 +112,9 @@ def user_active(user_id: int):  # type: ignore[no-untyped-def]
         else:
             db.commit()
             flash(
-                f"{person.full_name} can sign in again."
+                _("%(name)s can sign in again.", name=person.full_name)
                 if active
-                else f"{person.full_name} is deactivated and signed out everywhere.",
+                else _("%(name)s is deactivated and signed out everywhere.", name=person.full_name),
                 "success",
             )
     return redirect(url_for("admin.user", user_id=user_id))
@@ -137,7 +138,7 @@ def committees_page():  # type: ignore[no-untyped-def]
             attach_error(form, exc)
         else:
             db.commit()
-            flash(f"Committee “{committee.name}” created.", "success")
+            flash(_("Committee “%(name)s” created.", name=committee.name), "success")
             return redirect(url_for("admin.committee", committee_id=committee.id))
     listing = committees.list_committees(db.session(), current_user)
     return render_template("admin/committees.html", form=form, committees=listing), (
@@ -164,7 +165,7 @@ def committee(committee_id: int):  # type: ignore[no-untyped-def]
             attach_error(form, exc)
         else:
             db.commit()
-            flash("Committee saved.", "success")
+            flash(_("Committee saved."), "success")
             return redirect(url_for("admin.committee", committee_id=committee_id))
     return _committee_page(item, form=form)
 
@@ -195,7 +196,7 @@ def committee_seat(committee_id: int):  # type: ignore[no-untyped-def]
             db.session(), current_user, seat_form.email.data or ""
         )
         if person is None:
-            seat_form.email.errors.append("No account has this email address.")
+            seat_form.email.errors.append(_("No account has this email address."))
         else:
             try:
                 committees.add_member(
@@ -206,7 +207,14 @@ def committee_seat(committee_id: int):  # type: ignore[no-untyped-def]
                 seat_form.email.errors.append(str(exc))
             else:
                 db.commit()
-                flash(f"{person.full_name} now sits on {item.name}.", "success")
+                flash(
+                    _(
+                        "%(name)s now sits on %(committee)s.",
+                        name=person.full_name,
+                        committee=item.name,
+                    ),
+                    "success",
+                )
                 return redirect(url_for("admin.committee", committee_id=committee_id))
     return _committee_page(item, seat_form=seat_form)
 
@@ -218,5 +226,5 @@ def committee_seat_remove(committee_id: int, user_id: int):  # type: ignore[no-u
     if RemoveSeatForm().validate_on_submit():
         committees.remove_member(db.session(), current_user, item, user_id)
         db.commit()
-        flash("Removed from the committee.", "success")
+        flash(_("Removed from the committee."), "success")
     return redirect(url_for("admin.committee", committee_id=committee_id))

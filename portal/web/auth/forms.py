@@ -4,22 +4,27 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
+from portal.i18n import _l
 from portal.security.passwords import MAX_LENGTH, MIN_LENGTH
 
-PASSWORD_HINT = f"At least {MIN_LENGTH} characters. A short sentence is easy to remember."
+PASSWORD_HINT = _l(
+    "At least %(min)d characters. A short sentence is easy to remember.", min=MIN_LENGTH
+)
 
 
 class SignInForm(FlaskForm):
-    email = EmailField("Email address", validators=[DataRequired("Enter your email address.")])
-    password = PasswordField("Password", validators=[DataRequired("Enter your password.")])
+    email = EmailField(
+        _l("Email address"), validators=[DataRequired(_l("Enter your email address."))]
+    )
+    password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password."))])
 
 
 def _new_password(label: str) -> PasswordField:
     return PasswordField(
         label,
         validators=[
-            DataRequired("Choose a password."),
-            Length(max=MAX_LENGTH, message=f"Use at most {MAX_LENGTH} characters."),
+            DataRequired(_l("Choose a password.")),
+            Length(max=MAX_LENGTH, message=_l("Use at most %(max)d characters.", max=MAX_LENGTH)),
         ],
         description=PASSWORD_HINT,
     )
@@ -27,42 +32,44 @@ def _new_password(label: str) -> PasswordField:
 
 def _confirm(other: str) -> PasswordField:
     return PasswordField(
-        "Type the password again",
+        _l("Type the password again"),
         validators=[
-            DataRequired("Type the password a second time."),
-            EqualTo(other, "The two passwords are not the same."),
+            DataRequired(_l("Type the password a second time.")),
+            EqualTo(other, _l("The two passwords are not the same.")),
         ],
     )
 
 
 class RegisterForm(FlaskForm):
     full_name = StringField(
-        "Full name",
-        validators=[DataRequired("Enter your full name."), Length(max=200)],
+        _l("Full name"),
+        validators=[DataRequired(_l("Enter your full name.")), Length(max=200)],
     )
     email = EmailField(
-        "Email address",
-        validators=[DataRequired("Enter your email address."), Length(max=254)],
+        _l("Email address"),
+        validators=[DataRequired(_l("Enter your email address.")), Length(max=254)],
     )
     member_number = StringField(
-        "Member number",
+        _l("Member number"),
         validators=[Optional(), Length(max=40)],
-        description="On your membership card or renewal letter. Leave empty if you don't know it.",
+        description=_l(
+            "On your membership card or renewal letter. Leave empty if you don't know it."
+        ),
     )
-    password = _new_password("Password")
+    password = _new_password(_l("Password"))
     confirm = _confirm("password")
 
 
 class ChangePasswordForm(FlaskForm):
     current_password = PasswordField(
-        "Current password", validators=[DataRequired("Enter your current password.")]
+        _l("Current password"), validators=[DataRequired(_l("Enter your current password."))]
     )
-    new_password = _new_password("New password")
+    new_password = _new_password(_l("New password"))
     confirm = _confirm("new_password")
 
 
 class SetPasswordForm(FlaskForm):
-    password = _new_password("Password")
+    password = _new_password(_l("Password"))
     confirm = _confirm("password")
 
 

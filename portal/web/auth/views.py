@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal import db
@@ -42,7 +43,7 @@ def register():  # type: ignore[no-untyped-def]
         else:
             sessions.sign_in(user)
             db.commit()
-            flash("Welcome. Your account is ready.", "success")
+            flash(_("Welcome. Your account is ready."), "success")
             return redirect(url_for("member.my_grievances"))
     return render_template("auth/register.html", form=form), 400 if form.errors else 200
 
@@ -63,7 +64,7 @@ def sign_in():  # type: ignore[no-untyped-def]
         user = accounts.authenticate(db.session(), form.email.data or "", form.password.data or "")
         if user is None:
             db.session().rollback()
-            form.form_errors.append("That email address and password do not match an account.")
+            form.form_errors.append(_("That email address and password do not match an account."))
         else:
             sessions.sign_in(user)
             db.commit()
@@ -80,7 +81,7 @@ def sign_out():  # type: ignore[no-untyped-def]
     if current_user.is_authenticated:
         sessions.sign_out()
         db.commit()
-    flash("You have signed out.", "success")
+    flash(_("You have signed out."), "success")
     return redirect(url_for("auth.sign_in"))
 
 
@@ -102,7 +103,7 @@ def account():  # type: ignore[no-untyped-def]
             attach_error(form, exc)
         else:
             db.commit()
-            flash("Your password has been changed. Other browsers were signed out.", "success")
+            flash(_("Your password has been changed. Other browsers were signed out."), "success")
             return redirect(url_for("auth.account"))
     return render_template("auth/account.html", form=form), 400 if form.errors else 200
 
@@ -122,7 +123,7 @@ def set_password(token: str):  # type: ignore[no-untyped-def]
         else:
             sessions.sign_in(user)
             db.commit()
-            flash("Your password is set and you are signed in.", "success")
+            flash(_("Your password is set and you are signed in."), "success")
             return redirect(url_for(start_page(user.roles)))
     return render_template("auth/set_password.html", form=form, user=user), (
         400 if form.errors else 200

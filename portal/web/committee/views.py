@@ -14,6 +14,7 @@ from portal.web.access import roles
 from portal.web.casework import file_once, upload_rules, uploads
 from portal.web.committee import bp
 from portal.web.forms import attach_error
+from portal.web.language import current_language
 from portal.web.member.forms import StaffFilingForm
 from portal.web.member.views import filing_from
 
@@ -38,6 +39,8 @@ def record():  # type: ignore[no-untyped-def]
         filing = filing_from(form)
         filing.channel = form.channel.data or ""
         filing.uploads = uploads()
+        # Staff read it out to the member: in the member's language when they chose one.
+        filing.language = member.language or current_language()
         try:
             case = file_once(current_user, member, filing)
         except InvalidInput as exc:

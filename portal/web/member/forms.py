@@ -14,55 +14,80 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
+from portal.i18n import _l
 from portal.policies.types import PolicySet
 from portal.services.intake import MAX_SUBJECT, MAX_TEXT, STAFF_CHANNELS
 
 
 class FilingForm(FlaskForm):
     category = RadioField(
-        "What is your grievance about?", validators=[DataRequired("Choose the kind of grievance.")]
+        _l("What is your grievance about?"),
+        validators=[DataRequired(_l("Choose the kind of grievance."))],
     )
     subject = StringField(
-        "Short title",
-        validators=[DataRequired("Give your grievance a short title."), Length(max=MAX_SUBJECT)],
-        description="A few words, for example “Rude behaviour at the March seminar”.",
+        _l("Short title"),
+        validators=[
+            DataRequired(_l("Give your grievance a short title.")),
+            Length(max=MAX_SUBJECT, message=_l("Keep the title under %(max)d characters.")),
+        ],
+        description=_l("A few words, for example “Rude behaviour at the March seminar”."),
     )
     narrative = TextAreaField(
-        "What happened",
-        validators=[DataRequired("Tell us what happened."), Length(max=MAX_TEXT)],
-        description="In your own words: what happened, where, and who was there.",
+        _l("What happened"),
+        validators=[
+            DataRequired(_l("Tell us what happened.")),
+            Length(max=MAX_TEXT, message=_l("Please keep this under %(max)d characters.")),
+        ],
+        description=_l("In your own words: what happened, where, and who was there."),
     )
     people_involved = TextAreaField(
-        "People involved (optional)",
-        validators=[Optional(), Length(max=MAX_TEXT)],
-        description="Names and roles of the people involved, including witnesses.",
+        _l("People involved (optional)"),
+        validators=[
+            Optional(),
+            Length(max=MAX_TEXT, message=_l("Please keep this under %(max)d characters.")),
+        ],
+        description=_l("Names and roles of the people involved, including witnesses."),
     )
     party_emails = StringField(
-        "Email addresses of members involved (optional)",
-        validators=[Optional(), Length(max=2000)],
-        description="Separate several with commas. We use them only to keep anyone involved off your case.",
+        _l("Email addresses of members involved (optional)"),
+        validators=[
+            Optional(),
+            Length(max=2000, message=_l("Please keep this under %(max)d characters.")),
+        ],
+        description=_l(
+            "Separate several with commas. We use them only to keep anyone involved off your case."
+        ),
     )
     party_member_numbers = StringField(
-        "Member numbers of members involved (optional)",
-        validators=[Optional(), Length(max=2000)],
-        description="Separate several with commas.",
+        _l("Member numbers of members involved (optional)"),
+        validators=[
+            Optional(),
+            Length(max=2000, message=_l("Please keep this under %(max)d characters.")),
+        ],
+        description=_l("Separate several with commas."),
     )
     occurred_on = DateField(
-        "When it happened (optional)",
+        _l("When it happened (optional)"),
         validators=[Optional()],
-        description="The date, or the first date if it happened more than once.",
+        description=_l("The date, or the first date if it happened more than once."),
     )
     desired_outcome = TextAreaField(
-        "What outcome would you like? (optional)",
-        validators=[Optional(), Length(max=MAX_TEXT)],
-        description="For example an apology, a refund, a change of practice.",
+        _l("What outcome would you like? (optional)"),
+        validators=[
+            Optional(),
+            Length(max=MAX_TEXT, message=_l("Please keep this under %(max)d characters.")),
+        ],
+        description=_l("For example an apology, a refund, a change of practice."),
     )
     hide_identity = BooleanField(
-        "Keep my identity hidden from the committee",
-        description="Reviewers will see “Member (identity withheld)”. Only some kinds of grievance allow this.",
+        _l("Keep my identity hidden from the committee"),
+        description=_l(
+            "Reviewers will see “Member (identity withheld)”. "
+            "Only some kinds of grievance allow this."
+        ),
     )
     submission_token = HiddenField(validators=[Length(max=64)])
-    evidence = MultipleFileField("Evidence files (optional)")
+    evidence = MultipleFileField(_l("Evidence files (optional)"))
 
     def set_categories(self, policies: PolicySet) -> None:
         self.category.choices = [
@@ -72,36 +97,42 @@ class FilingForm(FlaskForm):
 
 class StaffFilingForm(FilingForm):
     channel = SelectField(
-        "How did the grievance reach us?",
+        _l("How did the grievance reach us?"),
         choices=[SelectChoice(k, v) for k, v in STAFF_CHANNELS.items()],
-        validators=[DataRequired()],
+        validators=[DataRequired(_l("Choose how the grievance reached us."))],
     )
     member_id = HiddenField(validators=[DataRequired()])
 
 
 class MessageForm(FlaskForm):
     body = TextAreaField(
-        "Your message",
-        validators=[DataRequired("Write your message before sending it."), Length(max=10000)],
+        _l("Your message"),
+        validators=[
+            DataRequired(_l("Write your message before sending it.")),
+            Length(max=10000, message=_l("Please keep a message under %(max)d characters.")),
+        ],
     )
-    evidence = MultipleFileField("Attach files (optional)")
+    evidence = MultipleFileField(_l("Attach files (optional)"))
 
 
 class EvidenceForm(FlaskForm):
     evidence = MultipleFileField(
-        "Files to add", validators=[DataRequired("Choose at least one file to add.")]
+        _l("Files to add"), validators=[DataRequired(_l("Choose at least one file to add."))]
     )
 
 
 class WithdrawForm(FlaskForm):
     reason = TextAreaField(
-        "Why are you withdrawing? ",
-        validators=[DataRequired("Tell us briefly why you are withdrawing."), Length(max=2000)],
-        description="This helps us improve. The committee will see it.",
+        _l("Why are you withdrawing?"),
+        validators=[
+            DataRequired(_l("Tell us briefly why you are withdrawing.")),
+            Length(max=2000, message=_l("Please keep this under %(max)d characters.")),
+        ],
+        description=_l("This helps us improve. The committee will see it."),
     )
     confirm = BooleanField(
-        "I understand the committee will stop working on this grievance",
-        validators=[DataRequired("Tick the box to confirm.")],
+        _l("I understand the committee will stop working on this grievance"),
+        validators=[DataRequired(_l("Tick the box to confirm."))],
     )
 
 

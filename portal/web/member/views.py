@@ -3,6 +3,8 @@ from __future__ import annotations
 import secrets
 
 from flask import Response, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from portal import db
@@ -16,6 +18,7 @@ from portal.services.triage import triage
 from portal.web.access import roles
 from portal.web.casework import file_once, store, upload_rules, uploads
 from portal.web.forms import attach_error
+from portal.web.language import current_language
 from portal.web.member import bp
 from portal.web.member.forms import (
     EvidenceForm,
@@ -92,6 +95,7 @@ def file():  # type: ignore[no-untyped-def]
             "member/review.html", filing=filing, rules=upload_rules(), **_filing_context(form)
         )
     filing.uploads = uploads()
+    filing.language = current_language()
     try:
         case = file_once(current_user, current_user, filing)
     except InvalidInput as exc:
@@ -203,7 +207,7 @@ def send_message(reference: str):  # type: ignore[no-untyped-def]
             upload_rules(),
             current_policies().calendar,
         )
-        return "Your message was sent to the committee."
+        return _("Your message was sent to the committee.")
 
     return _change_case(reference, form, change, "messages", "message_form")
 
@@ -217,7 +221,11 @@ def add_evidence(reference: str):  # type: ignore[no-untyped-def]
         added = cases.add_evidence(
             db.session(), current_user, found, uploads(), store(), upload_rules()
         )
-        return f"{len(added)} file{'s' if len(added) != 1 else ''} added to your grievance."
+        return ngettext(
+            "%(num)d file added to your grievance.",
+            "%(num)d files added to your grievance.",
+            len(added),
+        )
 
     return _change_case(reference, form, change, "evidence", "evidence_form")
 
@@ -247,7 +255,7 @@ def reveal(reference: str):  # type: ignore[no-untyped-def]
     if RevealForm().validate_on_submit():
         cases.reveal_identity(db.session(), current_user, found)
         db.commit()
-        flash("The committee can now see your name.", "success")
+        flash(_("The committee can now see your name."), "success")
     return redirect(url_for("member.case", reference=reference), 303)
 
 
@@ -274,7 +282,10 @@ def withdraw(reference: str):  # type: ignore[no-untyped-def]
             attach_error(form, exc)
         else:
             flash(
-                f"Grievance {reference} is withdrawn. The committee will take no further action.",
+                _(
+                    "Grievance %(ref)s is withdrawn. The committee will take no further action.",
+                    ref=reference,
+                ),
                 "success",
             )
             return redirect(url_for("member.case", reference=reference), 303)

@@ -1,0 +1,82 @@
+"""The reader's language: their account's choice, else their browser's, else the association's.
+
+A small form in every page's header switches it, with or without JavaScript.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, g, has_request_context, redirect, request, session, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, StringField
+from wtforms.validators import AnyOf, DataRequired
+
+from portal import db
+from portal.extensions import limiter
+from portal.i18n import FALLBACK, LANGUAGES
+from portal.services import accounts
+from portal.web.access import public
+from portal.web.forms import safe_next
+
+SESSION_KEY = "language"
+# Each language named in itself, so a reader who cannot read the page still finds theirs.
+NAMES = {"ko": "한국어", "en": "English"}
+
+
+def current_language() -> str:
+    """The language code of this request's pages ("ko" or "en")."""
+    if "language" not in g:
+        g.language = _choose()
+    return str(g.language)
+
+
+def _choose() -> str:
+    if not has_request_context():
+        return association_default()
+    saved = getattr(current_user, "language", None) if current_user.is_authenticated else None
+    if saved in LANGUAGES:
+        return saved
+    chosen = session.get(SESSION_KEY)
+    if chosen in LANGUAGES:
+        return chosen
+    asked = request.accept_languages.best_match(LANGUAGES)
+    return asked or association_default()
+
+
+def association_default() -> str:
+    """The policy set's default language (``languages.default``), read defensively."""
+    policies = current_app.extensions.get("portal.policies")
+    default = getattr(getattr(policies, "languages", None), "default", None)
+    return default if default in LANGUAGES else FALLBACK
+
+
+class LanguageForm(FlaskForm):
+    language = StringField(validators=[DataRequired(), AnyOf(LANGUAGES)])
+    next = HiddenField()
+
+
+def switch() -> object:
+    """Save the choice (on the account when signed in) and go back to the page."""
+    form = LanguageForm()
+    target = safe_next(form.next.data) or url_for("home.index")
+    if form.validate_on_submit():
+        language = form.language.data or FALLBACK
+        if current_user.is_authenticated:
+            accounts.set_language(db.session(), current_user, language)
+            db.commit()
+        session[SESSION_KEY] = language
+    return redirect(target, 303)
+
+
+def init_app(app: Flask) -> None:
+    view = public(limiter.limit("60 per minute")(switch))
+    app.add_url_rule("/language", "language", view, methods=["POST"])
+
+    @app.context_processor
+    def _language() -> dict[str, object]:
+        here = request.full_path.rstrip("?") if request.method == "GET" else request.path
+        return {
+            "page_language": current_language(),
+            "language_names": NAMES,
+            "language_next": here,
+        }

@@ -173,6 +173,18 @@ def browser_page(chromium: Browser) -> Iterator[Page]:
         context.close()
 
 
+@pytest.fixture
+def korean_page(chromium: Browser) -> Iterator[Page]:
+    """A page in a browser set to Korean: it sends Accept-Language: ko-KR."""
+    context = chromium.new_context(locale="ko-KR")
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    try:
+        yield page
+    finally:
+        context.close()
+
+
 # --- page objects, one per role --------------------------------------------------
 
 
@@ -241,6 +253,32 @@ class AdminPages(Pages):
         roles = self.page.get_by_role("group", name="Roles")
         roles.get_by_label(label, exact=True).set_checked(on)
         self.page.get_by_role("button", name="Save roles").click()
+
+
+class KoreanMemberPages(MemberPages):
+    """A member whose browser reads Korean: every field found by its Korean label."""
+
+    def sign_in(self, email: str, password: str) -> None:
+        self.open("/sign-in")
+        self.page.get_by_label("이메일 주소").fill(email)
+        self.page.get_by_label("비밀번호", exact=True).fill(password)
+        self.page.get_by_role("main").get_by_role("button", name="로그인").click()
+        expect(self.page).not_to_have_url(re.compile(r"/sign-in"))
+
+    def register(self, *, name: str, email: str, password: str, member_number: str = "") -> None:
+        self.open("/register")
+        self.page.get_by_label("성명").fill(name)
+        self.page.get_by_label("이메일 주소").fill(email)
+        self.page.get_by_label("회원 번호").fill(member_number)
+        self.page.get_by_label("비밀번호", exact=True).fill(password)
+        self.page.get_by_label("비밀번호 확인").fill(password)
+        self.page.get_by_role("button", name="계정 만들기").click()
+        self.expect_heading("나의 고충 신청")
+
+
+@pytest.fixture
+def korean_member_pages(korean_page: Page, live_server: LiveServer) -> KoreanMemberPages:
+    return KoreanMemberPages(korean_page, live_server)
 
 
 @pytest.fixture

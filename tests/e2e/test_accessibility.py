@@ -114,3 +114,55 @@ def test_filing_works_with_javascript_off(chromium, live_server, people):
         pages.expect_heading("We have received your grievance")
     finally:
         context.close()
+
+
+def test_korean_pages(korean_member_pages, people):
+    """The same pages, read by a Korean browser: lang="ko" and every label still tied to its field."""
+    pages, page = korean_member_pages, korean_member_pages.page
+    found = []
+    for path in ("/", "/sign-in", "/register", "/policies/", "/policies/harassment", "/nowhere"):
+        pages.open(path)
+        found += violations(page)
+    pages.sign_in("a11y@example.org", PASSWORD)
+    found += violations(page)
+    pages.open("/grievances/new")
+    found += violations(page)
+    page.get_by_role("button", name="신청 내용 확인하기").click()  # empty: the error summary
+    found += violations(page)
+    page.locator('input[name="category"][value="billing"]').check()
+    page.get_by_label("짧은 제목").fill("이중 청구")
+    page.get_by_label("있었던 일").fill("회비가 두 번 청구되었습니다.")
+    page.get_by_role("button", name="신청 내용 확인하기").click()
+    found += violations(page)
+    page.get_by_role("button", name="고충 신청 보내기").click()
+    found += violations(page)
+    page.get_by_role("link", name=" 보기").click()
+    found += violations(page)
+    page.get_by_role("link", name="이 고충 신청을 취하").click()
+    found += violations(page)
+    for path in ("/my/grievances", "/account"):
+        pages.open(path)
+        found += violations(page)
+    assert found == []
+    assert page.locator("html").get_attribute("lang") == "ko"
+
+
+def test_korean_staff_and_admin_pages(korean_member_pages, people):
+    pages, page = korean_member_pages, korean_member_pages.page
+    pages.sign_in("a11y-admin@example.org", PASSWORD)
+    found = violations(page)
+    for path in (
+        "/admin/users/invite",
+        "/admin/committees",
+        "/admin/committees/1",
+        "/admin/users/1",
+    ):
+        pages.open(path)
+        found += violations(page)
+    page.get_by_role("banner").get_by_role("button", name="로그아웃").click()
+    pages.sign_in("a11y-rev@example.org", PASSWORD)
+    pages.open("/committee/record?q=ana")
+    found += violations(page)
+    page.get_by_role("link", name="Ana Lee 님 대리 접수").click()
+    found += violations(page)
+    assert found == []

@@ -16,7 +16,7 @@ from portal.domain.errors import InvalidInput, PermissionDenied
 from portal.domain.roles import Role
 from portal.domain.workflow import OPEN_STATUSES, Mover, Status
 from portal.models.committees import Committee
-from portal.models.grievances import Grievance, PartyIndex
+from portal.models.grievances import Grievance, PartyIndex, member_digest
 from portal.models.users import User
 from portal.policies.types import PolicySet
 from portal.security import keys
@@ -91,7 +91,7 @@ def open_case_in_category(session: Session, member: User, category: str) -> Grie
     return session.scalar(
         sa.select(Grievance)
         .where(
-            Grievance.member_id == member.id,
+            Grievance.member_digest == member_digest(member.id),
             Grievance.category == category,
             Grievance.status.in_([s.value for s in OPEN_STATUSES]),
         )
@@ -115,7 +115,7 @@ def _already_sent(session: Session, member: User, filing: Filing) -> Grievance |
     existing = find_by_token(session, token)
     if existing is None:
         return None
-    if existing.member_id != member.id:
+    if not existing.belongs_to(member):
         raise InvalidInput("This form is out of date. Please start your grievance again.")
     if (existing.subject, existing.narrative) != (filing.subject.strip(), filing.narrative.strip()):
         # Back, edit, send again: say so rather than silently keep the first version.
@@ -201,25 +201,34 @@ def file_grievance(
     _index_parties(session, case, filing)
     channel = CHANNEL_LABELS[filing.channel].lower()
     detail = "Filed online" if filing.channel == WEB else f"Recorded by staff ({channel})"
-    timeline.add_event(case, "filed", actor, detail=detail, to_status=Status.SUBMITTED, now=now)
-    case.acknowledgement = acknowledgement_text(case, member, committee, policies, tz)
-    evidence.store_uploads(session, store, case, actor, checked, from_member=True, now=now)
-    session.flush()
-    audit.record(
-        session,
-        actor,
-        "case.filed",
-        "grievance",
-        case.id,
-        {"reference": case.reference, "channel": filing.channel, "files": len(checked)},
+    by_member = actor.id == member.id
+    timeline.add_event(
+        case,
+        "filed",
+        None if by_member else actor,
+        detail=detail,
+        to_status=Status.SUBMITTED,
         now=now,
     )
+    case.acknowledgement = acknowledgement_text(case, member, committee, policies, tz)
+    evidence.store_uploads(session, store, case, actor, checked, from_member=True, now=now)
     timeline.move(session, case, Status.ACKNOWLEDGED, Mover.SYSTEM, None, now=now)
     case.acknowledged_at = now
     if suggestion.rules:
         _escalate_high_risk(session, case, policies, now)
     record_policy_version(session, policies, now=now)
     session.flush()
+    # Last, so the case row is written before the audit head is locked.
+    audit.record(
+        session,
+        None if by_member else actor,
+        "case.filed",
+        "grievance",
+        case.id,
+        {"reference": case.reference, "channel": filing.channel, "files": len(checked)},
+        now=now,
+        by_member=by_member,
+    )
     return case
 
 

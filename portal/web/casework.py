@@ -47,7 +47,7 @@ def file_once(actor: User, member: User, filing: intake.Filing) -> Grievance:
         found = intake.find_by_token(db.session(), filing.submission_token or "")
         if found is None:
             raise
-        if found.member_id != member.id:
+        if not found.belongs_to(member):
             raise InvalidInput(
                 "This form is out of date. Please start your grievance again."
             ) from None

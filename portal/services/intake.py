@@ -150,8 +150,10 @@ def file_grievance(
     store: EvidenceStore,
     upload_rules: evidence.UploadRules,
     now: datetime | None = None,
+    lang: str | None = None,
 ) -> Grievance:
-    """Store the case, its evidence, first events and audit entry in one transaction."""
+    """Store the case, its evidence, first events and audit entry in one transaction; the
+    acknowledgement is written in `lang` (else the association's default language)."""
     now = now or utcnow()
     _authorise(actor, member, filing.channel)
     if filing.submission_token:
@@ -202,7 +204,7 @@ def file_grievance(
     channel = CHANNEL_LABELS[filing.channel].lower()
     detail = "Filed online" if filing.channel == WEB else f"Recorded by staff ({channel})"
     timeline.add_event(case, "filed", actor, detail=detail, to_status=Status.SUBMITTED, now=now)
-    case.acknowledgement = acknowledgement_text(case, member, committee, policies, tz)
+    case.acknowledgement = acknowledgement_text(case, member, committee, policies, tz, lang)
     evidence.store_uploads(session, store, case, actor, checked, from_member=True, now=now)
     session.flush()
     audit.record(
@@ -270,16 +272,25 @@ def when(moment: datetime, tz: ZoneInfo) -> str:
 
 
 def acknowledgement_text(
-    case: Grievance, member: User, committee: Committee, policies: PolicySet, tz: ZoneInfo
+    case: Grievance,
+    member: User,
+    committee: Committee,
+    policies: PolicySet,
+    tz: ZoneInfo,
+    lang: str | None = None,
 ) -> str:
-    """The policy's acknowledgement, filled in; kept on the case as it was promised."""
+    """The policy's acknowledgement in `lang` (else the default language), filled in; kept on
+    the case as it was promised."""
+    # The committee row holds the default-language name; the policy has every language's.
+    spec = policies.committees.get(committee.slug)
     _subject, body = policies.canned_responses["acknowledgement"].render(
+        lang,
         member_name=member.full_name,
         reference=case.reference,
         due_date=when(case.first_response_due_at, tz),
         decision_date=when(case.resolution_due_at, tz),
-        category=policies.categories[case.category].label,
-        committee=committee.name,
+        category=policies.categories[case.category].label.in_language(lang),
+        committee=spec.name.in_language(lang) if spec else committee.name,
     )
     return body.strip()
 

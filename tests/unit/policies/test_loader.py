@@ -542,6 +542,7 @@ def test_comments_and_layout_do_not_change_the_version(policy_dir: Path) -> None
 
 
 CHANGES = {
+    "languages.toml": ('default = "en"\nsupported = ["en"]', 'default = "ko"\nsupported = ["ko"]'),
     "committees.toml": ('name = "Member Services"', 'name = "Member services"'),
     "categories.toml": ('"dues", "invoice*"', '"dues", "subscription*", "invoice*"'),
     "priorities.toml": ('resolution = "30 working days"', 'resolution = "25 working days"'),

@@ -19,6 +19,7 @@ from portal.policies.loader import PolicyFileError
 from portal.policies.texts import LocalizedText, localize
 
 DEFAULT = ROOT / "policies"
+SEOUL = ROOT / "policies" / "examples" / "seoul"
 HANGUL = re.compile("[\uac00-\ud7a3]")
 
 
@@ -103,7 +104,7 @@ def test_canned_responses_render_in_the_language_asked_for() -> None:
     assert english == "We have received your grievance GRV-2026-000001"
 
 
-@pytest.mark.parametrize("directory", [DEFAULT], ids=["default"])
+@pytest.mark.parametrize("directory", [DEFAULT, SEOUL], ids=["default", "seoul"])
 def test_both_shipped_sets_are_complete_in_english_and_korean(directory: Path) -> None:
     policies = load_policies(directory)
     texts = list(all_texts(policies))
@@ -122,7 +123,7 @@ def test_both_shipped_sets_are_complete_in_english_and_korean(directory: Path) -
         assert not HANGUL.search(page.markdown.in_language("en")), slug
 
 
-@pytest.mark.parametrize("directory", [DEFAULT], ids=["default"])
+@pytest.mark.parametrize("directory", [DEFAULT, SEOUL], ids=["default", "seoul"])
 def test_policies_check_passes_on_both_shipped_sets(directory: Path, monkeypatch) -> None:
     # As the operator runs it: the directory comes from PORTAL_POLICIES_DIR.
     monkeypatch.setenv("PORTAL_POLICIES_DIR", str(directory))

@@ -150,8 +150,10 @@ def file_grievance(
     store: EvidenceStore,
     upload_rules: evidence.UploadRules,
     now: datetime | None = None,
+    lang: str | None = None,
 ) -> Grievance:
-    """Store the case, its evidence, first events and audit entry in one transaction."""
+    """Store the case, its evidence, first events and audit entry in one transaction; the
+    acknowledgement is written in `lang` (else the association's default language)."""
     now = now or utcnow()
     _authorise(actor, member, filing.channel)
     if filing.submission_token:
@@ -210,15 +212,9 @@ def file_grievance(
         to_status=Status.SUBMITTED,
         now=now,
     )
-    case.acknowledgement = acknowledgement_text(case, member, committee, policies, tz)
+    case.acknowledgement = acknowledgement_text(case, member, committee, policies, tz, lang)
     evidence.store_uploads(session, store, case, actor, checked, from_member=True, now=now)
-    timeline.move(session, case, Status.ACKNOWLEDGED, Mover.SYSTEM, None, now=now)
-    case.acknowledged_at = now
-    if suggestion.rules:
-        _escalate_high_risk(session, case, policies, now)
-    record_policy_version(session, policies, now=now)
-    session.flush()
-    # Last, so the case row is written before the audit head is locked.
+    # record() flushes the case first, so its row is written before the head is locked.
     audit.record(
         session,
         None if by_member else actor,
@@ -229,6 +225,12 @@ def file_grievance(
         now=now,
         by_member=by_member,
     )
+    case.acknowledged_at = now
+    timeline.move(session, case, Status.ACKNOWLEDGED, Mover.SYSTEM, None, now=now)
+    if suggestion.rules:
+        _escalate_high_risk(session, case, policies, now)
+    record_policy_version(session, policies, now=now)
+    session.flush()
     return case
 
 
@@ -279,16 +281,25 @@ def when(moment: datetime, tz: ZoneInfo) -> str:
 
 
 def acknowledgement_text(
-    case: Grievance, member: User, committee: Committee, policies: PolicySet, tz: ZoneInfo
+    case: Grievance,
+    member: User,
+    committee: Committee,
+    policies: PolicySet,
+    tz: ZoneInfo,
+    lang: str | None = None,
 ) -> str:
-    """The policy's acknowledgement, filled in; kept on the case as it was promised."""
+    """The policy's acknowledgement in `lang` (else the default language), filled in; kept on
+    the case as it was promised."""
+    # The committee row holds the default-language name; the policy has every language's.
+    spec = policies.committees.get(committee.slug)
     _subject, body = policies.canned_responses["acknowledgement"].render(
+        lang,
         member_name=member.full_name,
         reference=case.reference,
         due_date=when(case.first_response_due_at, tz),
         decision_date=when(case.resolution_due_at, tz),
-        category=policies.categories[case.category].label,
-        committee=committee.name,
+        category=policies.categories[case.category].label.in_language(lang),
+        committee=spec.name.in_language(lang) if spec else committee.name,
     )
     return body.strip()
 

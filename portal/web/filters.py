@@ -10,6 +10,8 @@ from flask_login import current_user
 
 from portal.domain import workflow
 from portal.policies import current_policies
+from portal.policies.texts import localize
+from portal.web import language
 
 
 def _zone() -> ZoneInfo:
@@ -43,8 +45,14 @@ def status_label(status: str | None) -> str:
     return workflow.info(status).label if status else ""
 
 
+def localize_text(value: object) -> object:
+    """A policy text in the reader's language (`{{ c.label|localize }}`); other values as they are."""
+    return localize(value, language.current_language())
+
+
 def init_app(app: Flask) -> None:
     app.add_template_filter(localdatetime)
     app.add_template_filter(localdate)
     app.add_template_filter(localshort)
     app.add_template_global(status_label)
+    app.add_template_filter(localize_text, "localize")

@@ -39,6 +39,8 @@ def record():  # type: ignore[no-untyped-def]
         filing.channel = form.channel.data or ""
         filing.uploads = uploads()
         try:
+            # Staff record for a member: the acknowledgement is in the association's default
+            # language (the member's own choice is not known here).
             case = file_once(current_user, member, filing)
         except InvalidInput as exc:
             attach_error(form, exc)

@@ -11,8 +11,10 @@ from portal.domain import workflow
 from portal.domain.errors import InvalidInput
 from portal.domain.roles import Role
 from portal.policies import current_policies
+from portal.policies.texts import localize
 from portal.services import cases, evidence, intake
 from portal.services.triage import triage
+from portal.web import language
 from portal.web.access import roles
 from portal.web.casework import file_once, store, upload_rules, uploads
 from portal.web.forms import attach_error
@@ -93,7 +95,7 @@ def file():  # type: ignore[no-untyped-def]
         )
     filing.uploads = uploads()
     try:
-        case = file_once(current_user, current_user, filing)
+        case = file_once(current_user, current_user, filing, language.current_language())
     except InvalidInput as exc:
         attach_error(form, exc)
         context = _filing_context(form)
@@ -122,7 +124,9 @@ def triage_hint():  # type: ignore[no-untyped-def]
     suggested = policies.categories.get(suggestion.category or "")
     return jsonify(
         suggested_category=suggested.slug if suggested else None,
-        suggested_label=suggested.label if suggested else None,
+        suggested_label=localize(suggested.label, language.current_language())
+        if suggested
+        else None,
         urgent=bool(suggestion.priority),
         duplicate=duplicate.reference if duplicate else None,
         duplicate_url=url_for("member.case", reference=duplicate.reference) if duplicate else None,

@@ -30,6 +30,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         settings.check()
     except (KeyConfigError, SettingsError) as exc:
         raise StartupError(str(exc)) from exc
+    if not settings.testing:
+        keys.scrub_environment(os.environ)
     keys.install(material)
     passwords.use_fast_hashing(settings.argon2_fast)
 
@@ -57,8 +59,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     )
     app.extensions["portal.settings"] = settings
     app.extensions["portal.keys"] = material
-    env = os.environ if not settings.testing else {}
-    app.extensions["portal.key_watcher"] = keys.RingWatcher(settings.keys_dir, env)
+    app.extensions["portal.key_watcher"] = keys.RingWatcher(
+        settings.keys_dir, fixed=material.ring_from_env
+    )
     if not settings.testing:
         logging.basicConfig(
             level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s"
@@ -76,7 +79,13 @@ def create_app(settings: Settings | None = None) -> Flask:
 
         hops = settings.proxy_hops
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
-    db.init_app(app, settings.resolved_database_url)
+    database = db.init_app(app, settings.resolved_database_url)
+    from portal.services import keychecks
+
+    try:
+        keychecks.check_at_startup(database.engine, material)
+    except KeyConfigError as exc:
+        raise StartupError(str(exc)) from exc
     try:
         policies.init_app(app, Path(settings.policies_dir))
     except PolicyError as exc:

@@ -42,7 +42,7 @@ class Settings:
     debug: bool = False
     instance_path: Path = ROOT / "instance"
     database_url: str = ""
-    secret_key: str | None = None
+    secret_key: str | None = field(default=None, repr=False)
     registration: str = "open"  # "open" or "invite"
     policies_dir: Path = ROOT / "policies"
     evidence_dir: Path | None = None
@@ -65,9 +65,6 @@ class Settings:
     mail_server: str = "127.0.0.1"
     mail_port: int = 25
     mail_sender: str = "grievances@association.example"
-    # Key material may come from the environment instead of instance files.
-    kek_ring: str | None = None
-    index_key: str | None = None
     testing: bool = False
     argon2_fast: bool = False
     extra: dict[str, object] = field(default_factory=dict)
@@ -118,8 +115,6 @@ class Settings:
             mail_server=get("PORTAL_MAIL_SERVER", "127.0.0.1"),
             mail_port=_int(env, "PORTAL_MAIL_PORT", 25, low=1),
             mail_sender=get("PORTAL_MAIL_SENDER", "grievances@association.example"),
-            kek_ring=get("PORTAL_KEK_RING") or None,
-            index_key=get("PORTAL_INDEX_KEY") or None,
         )
 
     def check(self) -> None:

@@ -20,6 +20,10 @@ NAMING = {
 }
 
 
+# Execution option for connections that never write (SQLite then begins DEFERRED).
+READ_ONLY = "portal_read_only"
+
+
 class Base(DeclarativeBase):
     metadata = sa.MetaData(naming_convention=NAMING)
 
@@ -75,7 +79,10 @@ def _configure_sqlite(engine: Engine) -> None:
     def _on_begin(conn: Any) -> None:
         # IMMEDIATE takes the write lock up front, so two writers queue on
         # busy_timeout instead of failing with "database is locked" on upgrade.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # A connection marked read-only (start-up checks) only reads, and must
+        # not wait behind a writer.
+        read_only = conn.get_execution_options().get(READ_ONLY, False)
+        conn.exec_driver_sql("BEGIN DEFERRED" if read_only else "BEGIN IMMEDIATE")
 
 
 class Database:

@@ -36,18 +36,21 @@ class EvidenceStore:
 
     def write(
         self, session: Session, storage_id: str, dek: bytes, aad: bytes, source: BinaryIO
-    ) -> tuple[int, str]:
-        """Encrypt `source` into incoming/; it moves into place when `session` commits."""
+    ) -> int:
+        """Encrypt `source` into incoming/; it moves into place when `session` commits.
+
+        Returns the plaintext size. No digest of the plaintext is returned to be
+        kept: a stored fingerprint would identify the document to anyone holding it."""
         self.incoming.mkdir(parents=True, exist_ok=True, mode=0o700)
         part = self.incoming / f"{storage_id}.part"
         try:
             with open(part, "xb") as dest:
-                size, digest = encrypt_stream(dek, aad, source, dest)
+                size = encrypt_stream(dek, aad, source, dest)
         except BaseException:
             part.unlink(missing_ok=True)
             raise
         session.info.setdefault(PENDING_KEY, []).append((part, self.path_of(storage_id)))
-        return size, digest
+        return size
 
     def read(self, storage_id: str, dek: bytes, aad: bytes) -> Iterator[bytes]:
         with open(self.path_of(storage_id), "rb") as source:

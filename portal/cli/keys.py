@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import os
+from dataclasses import replace
 
 import click
 from flask import current_app
@@ -11,6 +11,7 @@ from flask.cli import AppGroup
 from portal import db
 from portal.security import keys as keyring
 from portal.security.errors import KeyConfigError
+from portal.services import keychecks
 from portal.services import keyring as rotation
 
 group = AppGroup("keys", help="Manage the encryption keys (kept outside the database).")
@@ -20,14 +21,42 @@ def _settings():  # type: ignore[no-untyped-def]
     return current_app.extensions["portal.settings"]
 
 
+def _database_holds_data(url: str) -> bool:
+    import sqlalchemy as sa
+
+    from portal.services.keychecks import holds_data
+
+    engine = db.make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return holds_data(conn)
+    except sa.exc.OperationalError:
+        return False  # no database yet: a new installation
+    finally:
+        engine.dispose()
+
+
 @group.command("init")
 def init() -> None:
-    """Create whichever key files are missing (never overwrites one)."""
-    created = keyring.init_keys(_settings().keys_dir)
-    for path in created:
+    """Create the key files of a new installation (never overwrites one).
+
+    Refuses when a key file is missing but the database already holds data:
+    a new key could not read what the lost one sealed, so the only fix is
+    restoring the file from the backup."""
+    settings = _settings()
+    names = (keyring.KEK_FILE, keyring.INDEX_FILE, keyring.SECRET_FILE)
+    missing = [n for n in names if not (settings.keys_dir / n).exists()]
+    if not missing:
+        click.echo(f"all keys present in {settings.keys_dir}")
+        return
+    if _database_holds_data(settings.resolved_database_url):
+        raise click.ClickException(
+            f"{', '.join(missing)} missing from {settings.keys_dir}, but the database already "
+            "holds data sealed with the original keys. Restore the key files from the backup "
+            "of this installation; a new key would leave every case unreadable."
+        )
+    for path in keyring.init_keys(settings.keys_dir):
         click.echo(f"created {path}")
-    if not created:
-        click.echo(f"all keys present in {_settings().keys_dir}")
 
 
 @group.command("status")
@@ -35,7 +64,7 @@ def status() -> None:
     """Key ids, the active one, and how many case keys each wraps."""
     ring = keyring.current().ring
     counts = rotation.usage(db.session())
-    for kid in sorted(ring.keys, key=lambda k: int(k[1:]) if k[1:].isdigit() else 0):
+    for kid in sorted(ring.keys):
         mark = "active" if kid == ring.active_id else "      "
         click.echo(f"{kid:<6} {mark}  wraps {counts.get(kid, 0)} case keys")
     unknown = set(counts) - set(ring.keys)
@@ -46,13 +75,19 @@ def status() -> None:
 
 
 def _save(ring: keyring.KeyRing) -> None:
-    if os.environ.get(keyring.ENV_KEK_RING):
+    material = keyring.current()
+    if material.ring_from_env:
         raise click.ClickException(
             f"the key ring comes from {keyring.ENV_KEK_RING}; rotate it where it is kept"
         )
+    updated = replace(material, ring=ring)
+    # The check value first: a ring saved with a key the database does not know
+    # would stop the next start.
+    session = db.session()
+    keychecks.register(session, updated)
+    session.commit()
     keyring.save_ring(_settings().keys_dir, ring)
-    material = keyring.current()
-    keyring.install(keyring.KeyMaterial(ring, material.index_root, material.secret_key))
+    keyring.install(updated)
 
 
 @group.command("rotate")
@@ -72,10 +107,21 @@ def rotate(batch_size: int, new_key: bool | None) -> None:
         pending = rotation.pending_rewrap(session, ring)
     else:
         click.echo(f"resuming: {pending} case keys still wrapped by older keys")
+    progress = rotation.RewrapProgress()
     with click.progressbar(length=pending, label=f"Rewrapping under {ring.active_id}") as bar:
-        while done := rotation.rewrap_batch(session, ring, batch_size):
+        while done := rotation.rewrap_batch(session, ring, progress, batch_size):
             session.commit()
             bar.update(done)
+    for skipped in progress.skipped:
+        click.echo(f"SKIPPED {skipped}", err=True)
+    if progress.skipped:
+        click.echo(
+            f"{len(progress.skipped)} case keys could not be unwrapped and were left as they are; "
+            "`flask keys verify` lists what is damaged. Every other case key is wrapped by "
+            f"{ring.active_id}.",
+            err=True,
+        )
+        raise SystemExit(1)
     click.echo(f"done: every case key is wrapped by {ring.active_id}")
     click.echo("Running web workers pick up the new ring on their next request.")
 
@@ -85,11 +131,22 @@ def rotate(batch_size: int, new_key: bool | None) -> None:
 def retire(kid: str) -> None:
     """Remove an old key from the ring, only when nothing uses it."""
     ring = keyring.current().ring
+    session = db.session()
     try:
-        rotation.check_retirable(db.session(), ring, kid)
+        rotation.check_retirable(session, ring, kid)
     except KeyConfigError as exc:
         raise click.ClickException(str(exc)) from exc
     _save(ring.without(kid))
+    # A worker still on the old ring could have wrapped a case under `kid`
+    # between the check and the save: look again, and put the key back if so.
+    session.rollback()
+    still = rotation.usage(session).get(kid, 0)
+    if still:
+        _save(ring)
+        raise click.ClickException(
+            f"{kid} was used for {still} case keys while retiring; it is back in the ring. "
+            "Run `flask keys rotate --resume`, then retire again."
+        )
     click.echo(f"retired {kid}")
 
 

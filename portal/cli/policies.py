@@ -18,6 +18,7 @@ from flask.cli import AppGroup, ScriptInfo
 from portal.domain.errors import PolicyError
 from portal.policies import EXTENSION, current_policies, load_policies
 from portal.policies.loader import PolicyFileError, version_of
+from portal.policies.texts import LANGUAGE_NAMES
 from portal.policies.types import PolicySet
 
 group = AppGroup("policies", help="Check the grievance procedure files and compare versions.")
@@ -121,9 +122,12 @@ def summary(policies: PolicySet) -> list[str]:
     """The readable summary `check` prints."""
     calendar = policies.calendar
     day = calendar.day_length.total_seconds() / 3600
+    languages = [f"{code} ({LANGUAGE_NAMES[code]})" for code in policies.languages.supported]
     lines = [
         f"Policy set in {policies.directory} is valid.",
         f"Version: {policies.version}",
+        f"Languages: {', '.join(languages)} (default {policies.languages.default}),"
+        " every text and page complete in each",
         "",
         f"Committees ({len(policies.committees)}):",
         *(f"  {c.slug:<16} {c.name}" for c in policies.committees.values()),

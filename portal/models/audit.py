@@ -28,6 +28,8 @@ class AuditEntry(Base):
     detail: Mapped[str] = mapped_column(sa.Text, default="{}")
     prev_hash: Mapped[str] = mapped_column(sa.String(64))
     hash: Mapped[str] = mapped_column(sa.String(64))
+    # Which keys and encoding `hash` uses (see portal.security.audit_seal).
+    scheme: Mapped[int] = mapped_column(sa.SmallInteger, default=2, server_default="1")
 
 
 class AuditHead(Base):
@@ -41,3 +43,4 @@ class AuditHead(Base):
     # Keyed like the chain, so the head cannot be moved back to an older entry
     # to hide that the newest entries were deleted.
     mac: Mapped[str] = mapped_column(sa.String(64), default="", server_default="")
+    scheme: Mapped[int] = mapped_column(sa.SmallInteger, default=2, server_default="1")

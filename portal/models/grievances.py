@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import uuid
 from datetime import date, datetime
 from typing import Any
@@ -14,18 +15,28 @@ from portal.models.committees import Committee
 from portal.models.encrypted import Encrypted, EncryptedText
 from portal.models.users import User
 from portal.security import keys
-from portal.security.envelope import new_data_key, unwrap_data_key, wrap_data_key
+from portal.security.blind_index import blind_index
+from portal.security.envelope import encode_parts, new_data_key, unwrap_data_key, wrap_data_key
 
 
-def case_aad(case_id: uuid.UUID) -> bytes:
-    return f"grievance|{case_id}".encode()
+def case_aad(case_id: uuid.UUID, member_digest: bytes) -> bytes:
+    """What a case's wrapped data key is bound to: the case, and whose case it is.
+
+    Pointing a case at another member in the database makes every field of it
+    undecryptable rather than showing it to that member."""
+    return encode_parts("grievance", str(case_id), bytes(member_digest).hex())
+
+
+def member_digest(user_id: int) -> bytes:
+    """The keyed index linking a case to its member: a dump cannot join it to a user."""
+    return blind_index(keys.current().index_root, "case-member", str(user_id))
 
 
 class Grievance(Encrypted, Base):
     __tablename__ = "grievances"
     __table_args__ = (
         # "My grievances": a member's cases by last activity.
-        sa.Index("ix_grievances_member_activity", "member_id", "last_activity_at"),
+        sa.Index("ix_grievances_member_activity", "member_digest", "last_activity_at"),
         # A committee's open queue by due date.
         sa.Index(
             "ix_grievances_committee_open_due", "committee_id", "is_open", "resolution_due_at"
@@ -33,7 +44,9 @@ class Grievance(Encrypted, Base):
     )
     id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True, default=uuid.uuid4)
     reference: Mapped[str] = mapped_column(sa.String(20), unique=True)
-    member_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    # Whose case: a keyed index for the member's own list, and the user id
+    # encrypted (see member_ref), never a plain foreign key to users.
+    member_digest: Mapped[bytes] = mapped_column(sa.LargeBinary(32))
     recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     channel: Mapped[str] = mapped_column(sa.String(20))
     category: Mapped[str] = mapped_column(sa.String(60))
@@ -71,8 +84,10 @@ class Grievance(Encrypted, Base):
     desired_outcome = EncryptedText()
     triage_reason = EncryptedText()
     acknowledgement = EncryptedText()
+    # The member's user id; bound to identity_hidden so flipping the flag in the
+    # database cannot show a withheld member's name to the committee.
+    member_ref = EncryptedText(required=True, bind=("identity_hidden",))
 
-    member: Mapped[User] = relationship(foreign_keys=[member_id])
     recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id])
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
     committee: Mapped[Committee] = relationship()
@@ -95,29 +110,34 @@ class Grievance(Encrypted, Base):
     __mapper_args__: dict[str, Any] = {"version_id_col": version}
 
     @classmethod
-    def new(cls, **values: Any) -> Grievance:
-        """A case with its own data key, wrapped by the active key-encryption key."""
-        case = cls(id=uuid.uuid4(), **values)
+    def new(cls, member: User, **values: Any) -> Grievance:
+        """A member's case with its own data key, wrapped by the active key-encryption key."""
+        case = cls(id=uuid.uuid4(), member_digest=member_digest(member.id), **values)
         dek = new_data_key()
         case.dek_key_id, case.dek_wrapped = wrap_data_key(
-            keys.current().ring, dek, case_aad(case.id)
+            keys.current().ring, dek, case_aad(case.id, case.member_digest)
         )
         case._dek = dek
+        case.member_ref = str(member.id)
         return case
 
     def case_key(self) -> bytes:
         dek: bytes | None = self.__dict__.get("_dek")
         if dek is None:
             dek = unwrap_data_key(
-                keys.current().ring, self.dek_key_id, bytes(self.dek_wrapped), case_aad(self.id)
+                keys.current().ring,
+                self.dek_key_id,
+                bytes(self.dek_wrapped),
+                case_aad(self.id, self.member_digest),
             )
             self._dek = dek
         return dek
 
-    def rewrap(self, ring: keys.KeyRing) -> None:
-        """Wrap the data key under the ring's active key (key rotation)."""
-        dek = self.case_key()
-        self.dek_key_id, self.dek_wrapped = wrap_data_key(ring, dek, case_aad(self.id))
+    def belongs_to(self, user: User) -> bool:
+        return hmac.compare_digest(bytes(self.member_digest), member_digest(user.id))
+
+    def member_user_id(self) -> int:
+        return int(self.member_ref or 0)
 
 
 class _CaseChild(Encrypted):
@@ -140,17 +160,21 @@ class CaseEvent(_CaseChild, Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     kind: Mapped[str] = mapped_column(sa.String(40))
+    # Whether the member sees this event; bound to the detail's ciphertext.
     public: Mapped[bool] = mapped_column(default=True)
     from_status: Mapped[str | None] = mapped_column(sa.String(30))
     to_status: Mapped[str | None] = mapped_column(sa.String(30))
-    detail = EncryptedText()
+    detail = EncryptedText(bind=("public",))
 
     grievance: Mapped[Grievance] = relationship(back_populates="events")
     actor: Mapped[User | None] = relationship()
 
 
 class Message(_CaseChild, Base):
-    """A message between the member and the committee."""
+    """A message between the member and the committee.
+
+    The member's own messages carry no author id (the case's member wrote them),
+    so a dump cannot join a case to the member through its messages."""
 
     __tablename__ = "messages"
     __table_args__ = (sa.Index("ix_messages_case_sent", "grievance_id", "sent_at"),)
@@ -159,13 +183,13 @@ class Message(_CaseChild, Base):
     grievance_id: Mapped[uuid.UUID] = mapped_column(
         sa.ForeignKey("grievances.id", ondelete="CASCADE")
     )
-    author_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     from_member: Mapped[bool] = mapped_column()
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    body = EncryptedText(required=True)
+    body = EncryptedText(required=True, bind=("from_member",))
 
     grievance: Mapped[Grievance] = relationship(back_populates="messages")
-    author: Mapped[User] = relationship()
+    author: Mapped[User | None] = relationship()
 
 
 class InternalNote(_CaseChild, Base):
@@ -194,17 +218,20 @@ class Attachment(_CaseChild, Base):
     grievance_id: Mapped[uuid.UUID] = mapped_column(
         sa.ForeignKey("grievances.id", ondelete="CASCADE"), index=True
     )
-    uploaded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    # Empty for the member's own files, like a message's author.
+    uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     storage_id: Mapped[str] = mapped_column(sa.String(64), unique=True)
     size: Mapped[int] = mapped_column(sa.BigInteger)
-    sha256: Mapped[str] = mapped_column(sa.String(64))
+    # No checksum of the plaintext: it would let anyone holding a copy of a
+    # document find who submitted it. The chunked AEAD format authenticates it.
+    # Whether the member may list and download it; bound to the name's ciphertext.
     from_member: Mapped[bool] = mapped_column(default=True)
-    filename = EncryptedText(required=True)
-    content_type = EncryptedText(required=True)
+    filename = EncryptedText(required=True, bind=("from_member",))
+    content_type = EncryptedText(required=True, bind=("from_member",))
 
     grievance: Mapped[Grievance] = relationship(back_populates="attachments")
-    uploaded_by: Mapped[User] = relationship()
+    uploaded_by: Mapped[User | None] = relationship()
 
     def content_aad(self) -> bytes:
         if self.id is None:

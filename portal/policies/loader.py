@@ -26,6 +26,7 @@ from pydantic import BaseModel, ValidationError
 
 from portal.domain.errors import PolicyError
 from portal.policies.pages import CATEGORY_BLOCKS, PROCEDURE, PROCEDURE_BLOCKS, check_page
+from portal.policies.texts import LANGUAGE_NAMES, Languages, LocalizedText
 from portal.policies.types import (
     Calendar,
     CategoriesFile,
@@ -42,6 +43,8 @@ from portal.policies.types import (
 )
 
 FILES: dict[str, type[BaseModel]] = {
+    # First: every other file's texts are checked against the languages it declares.
+    "languages.toml": Languages,
     "committees.toml": CommitteesFile,
     "categories.toml": CategoriesFile,
     "priorities.toml": PrioritiesFile,
@@ -98,20 +101,29 @@ def load_policies(directory: Path) -> PolicySet:
         if data is None:
             continue
         content[name] = _jsonable(data)
+        languages = models.get("languages.toml")
+        # Without valid languages, check each text's form but not its completeness.
+        context = {"languages": languages} if languages else {"check_languages": False}
         try:
-            models[name] = model.model_validate(data)
+            models[name] = model.model_validate(data, context=context)
         except ValidationError as exc:
             problems.extend(_problems(exc, f"{shown}/{name}"))
-    problems.extend(_unknown_files(directory, shown))
-    _raise_if(problems)
-
-    problems.extend(_cross_checks(models, shown))
-    pages = _read_pages(directory, shown, models["categories.toml"], content, problems)
+    problems.extend(_unknown_files(directory, shown, models.get("languages.toml")))
+    if not problems:
+        problems.extend(_cross_checks(models, shown))
+    # Pages are checked whenever their languages and categories are known, so one run
+    # names every text missing in a language, in the TOML and in the pages alike.
+    pages: dict[str, Page] = {}
+    raw_categories = content.get("categories.toml", {}).get("categories")
+    if "languages.toml" in models and isinstance(raw_categories, dict):
+        slugs = list(raw_categories)
+        pages = _read_pages(directory, shown, slugs, models["languages.toml"], content, problems)
     _raise_if(problems)
 
     return PolicySet(
         version=version_of(content),
         directory=directory,
+        languages=models["languages.toml"],
         committees=models["committees.toml"].committees,
         categories=models["categories.toml"].categories,
         priorities=models["priorities.toml"].priorities,
@@ -227,8 +239,27 @@ def _problems(exc: ValidationError, shown: str) -> list[Problem]:
     return problems
 
 
-def _unknown_files(directory: Path, shown: str) -> list[Problem]:
+def _variant_file(name: str, lang: str) -> str:
+    """ "procedure.md", "ko" -> "procedure.ko.md": the page in a language other than the default."""
+    stem, _, suffix = name.rpartition(".")
+    return f"{stem}.{lang}.{suffix}"
+
+
+def _language_problem(path: Path, languages: Languages | None) -> str | None:
+    """Why a page named "<name>.<lang>.md" is refused, or None if its language is declared."""
+    lang = path.stem.rpartition(".")[2]
+    if languages is None or lang in languages.others:
+        return None
+    plain = path.name.replace(f".{lang}.", ".")
+    if lang == languages.default:
+        return f"{lang} is the default language (languages.toml): name this page {plain}"
+    declared = ", ".join(languages.supported)
+    return f"{lang!r} is not a language of this policy set (languages.toml: {declared})"
+
+
+def _unknown_files(directory: Path, shown: str, languages: Languages | None) -> list[Problem]:
     problems = []
+    procedure_stem = PROCEDURE_FILE.removesuffix(".md")
     for path in sorted(directory.iterdir()):
         if path.name.startswith(".") or not path.is_file():
             continue
@@ -238,13 +269,15 @@ def _unknown_files(directory: Path, shown: str) -> list[Problem]:
                 Problem(f"{shown}/{path.name}", None, f"unknown policy file (known: {known})")
             )
         elif path.suffix == ".md" and path.name != PROCEDURE_FILE:
-            problems.append(
-                Problem(
-                    f"{shown}/{path.name}",
-                    None,
-                    f"unknown page: pages are {PROCEDURE_FILE} and {CATEGORY_PAGES}/<category>.md",
+            if path.stem.rpartition(".")[0] == procedure_stem:
+                reason = _language_problem(path, languages)
+            else:
+                reason = (
+                    f"unknown page: pages are {PROCEDURE_FILE} and {CATEGORY_PAGES}/<category>.md"
+                    f", with a .<language>.md version of each (e.g. procedure.ko.md)"
                 )
-            )
+            if reason:
+                problems.append(Problem(f"{shown}/{path.name}", None, reason))
     return problems
 
 
@@ -319,34 +352,57 @@ def _cross_checks(models: dict[str, Any], shown: str) -> list[Problem]:
 def _read_pages(
     directory: Path,
     shown: str,
-    categories_file: CategoriesFile,
+    categories: list[str],
+    languages: Languages,
     content: dict[str, Any],
     problems: list[Problem],
 ) -> dict[str, Page]:
+    """Every page in every declared language: ``name.md`` in the default, ``name.<lang>.md``
+    in each other one. A missing language version is an error, like a missing TOML text."""
     pages: dict[str, Page] = {}
     wanted = [(PROCEDURE, PROCEDURE_FILE, PROCEDURE_BLOCKS, "targets")]
-    for slug in categories_file.categories:
+    for slug in categories:
         # Every category page shows its committee and promised times from the TOML.
         wanted.append((slug, f"{CATEGORY_PAGES}/{slug}.md", CATEGORY_BLOCKS, "category"))
     for slug, name, blocks, required in wanted:
-        file = f"{shown}/{name}"
-        text = _read_text(directory / name, file, problems)
-        if text is None:
-            continue
-        found, mistakes = check_page(text, blocks, required)
-        problems.extend(Problem(file, entry, message) for entry, message in mistakes)
-        if found is not None:
-            content[name] = text
-            pages[slug] = Page(slug=slug, file=name, title=found, markdown=text)
+        titles: dict[str, str] = {}
+        texts: dict[str, str] = {}
+        for lang in languages.supported:
+            variant = name if lang == languages.default else _variant_file(name, lang)
+            file = f"{shown}/{variant}"
+            if variant != name and not (directory / variant).exists():
+                problems.append(
+                    Problem(
+                        file,
+                        None,
+                        f"the {LANGUAGE_NAMES[lang]} ({lang}) version of {name} is missing;"
+                        f" languages.toml declares {lang}",
+                    )
+                )
+                continue
+            text = _read_text(directory / variant, file, problems)
+            if text is None:
+                continue
+            found, mistakes = check_page(text, blocks, required)
+            problems.extend(Problem(file, entry, message) for entry, message in mistakes)
+            if found is not None:
+                content[variant] = text
+                titles[lang], texts[lang] = found, text
+        if len(texts) == len(languages.supported):
+            pages[slug] = Page(
+                slug=slug,
+                file=name,
+                title=LocalizedText(titles, languages.default),
+                markdown=LocalizedText(texts, languages.default),
+            )
     folder = directory / CATEGORY_PAGES
     if folder.is_dir():
         for path in sorted(folder.glob("*.md")):
-            if path.stem not in categories_file.categories:
-                problems.append(
-                    Problem(
-                        f"{shown}/{CATEGORY_PAGES}/{path.name}",
-                        None,
-                        f"no category '{path.stem}' in categories.toml",
-                    )
-                )
+            category, _, lang = path.stem.partition(".")
+            if category not in categories:
+                reason: str | None = f"no category '{category}' in categories.toml"
+            else:
+                reason = _language_problem(path, languages) if lang else None
+            if reason:
+                problems.append(Problem(f"{shown}/{CATEGORY_PAGES}/{path.name}", None, reason))
     return pages

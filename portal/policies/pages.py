@@ -13,6 +13,8 @@ from typing import Literal
 from markdown_it import MarkdownIt
 from pydantic import BaseModel, ConfigDict
 
+from portal.policies.texts import LocalizedText
+
 PROCEDURE = "procedure"
 # A generated block in a Markdown page: a line holding only "{{ name }}".
 BLOCK_LINE_RE = re.compile(r"\s*\{\{\s*([A-Za-z_]+)\s*\}\}\s*")
@@ -24,19 +26,24 @@ _HTML_FINDER = MarkdownIt("commonmark", {"html": True}).enable("table")
 
 
 class Page(BaseModel):
-    """A Markdown page members read; `{{ name }}` lines are blocks generated from the TOML."""
+    """A Markdown page members read; `{{ name }}` lines are blocks generated from the TOML.
+
+    `title` and `markdown` hold every language's version (``procedure.md`` in the default
+    language, ``procedure.ko.md`` and so on for the others); `file` is the default one's.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
     slug: str
     file: str
-    title: str
-    markdown: str
+    title: LocalizedText
+    markdown: LocalizedText
 
-    def segments(self) -> list[tuple[Literal["markdown", "block"], str]]:
-        """The page cut at its block lines: ("markdown", text) and ("block", name) in order."""
+    def segments(self, lang: str | None = None) -> list[tuple[Literal["markdown", "block"], str]]:
+        """The page in `lang` (else the default language) cut at its block lines:
+        ("markdown", text) and ("block", name) in order."""
         out: list[tuple[Literal["markdown", "block"], str]] = []
         chunk: list[str] = []
-        for line in self.markdown.splitlines():
+        for line in self.markdown.in_language(lang).splitlines():
             match = BLOCK_LINE_RE.fullmatch(line)
             if match is None:
                 chunk.append(line)

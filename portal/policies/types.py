@@ -23,15 +23,18 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PlainValidator,
     Strict,
     StrictBool,
     StrictInt,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 
 from portal.policies.durations import FROZEN, CalendarPeriod, WorkingTime
 from portal.policies.pages import Page
+from portal.policies.texts import Languages, LocalizedText, languages_of, text_validator
 
 SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 # Letters of any script, digits, inner spaces, hyphens, apostrophes; "*" may end it.
@@ -43,10 +46,11 @@ Actor = Literal["reviewer", "committee_chair", "grievance_panel"]
 TriggerName = Literal[
     "sla_breach", "high_risk_keyword", "member_appeal", "member_request_after_breach"
 ]
-ACTOR_LABELS: dict[str, str] = {
-    "reviewer": "Reviewer",
-    "committee_chair": "Committee chair",
-    "grievance_panel": "Grievance panel of the board",
+# Who acts, when escalation.toml gives a level no actor_label of its own.
+ACTOR_LABELS: dict[str, dict[str, str]] = {
+    "reviewer": {"en": "Reviewer", "ko": "심사위원"},
+    "committee_chair": {"en": "Committee chair", "ko": "위원장"},
+    "grievance_panel": {"en": "Grievance panel of the board", "ko": "이사회 고충심의위원회"},
 }
 # The only names a canned response may use: a template is text, never code.
 PLACEHOLDERS = frozenset(
@@ -99,22 +103,24 @@ def _keyed(field: str) -> BeforeValidator:
 
 
 Slug = Annotated[str, AfterValidator(_slug)]
-Text = Annotated[str, AfterValidator(_text)]
+Text = Annotated[str, AfterValidator(_text)]  # for the operator only, never shown to members
 Keyword = Annotated[str, AfterValidator(_keyword)]
+# A text members read: one variant per declared language (see texts.py).
+LocalText = Annotated[LocalizedText, PlainValidator(text_validator(_text))]
 
 
 class Committee(BaseModel):
     model_config = FROZEN
     slug: str  # the table key, validated there
-    name: Text
-    description: Text
+    name: LocalText
+    description: LocalText
 
 
 class Category(BaseModel):
     model_config = FROZEN
     slug: str  # the table key, validated there
-    label: Text
-    description: Text
+    label: LocalText
+    description: LocalText
     committee: Slug
     default_priority: Slug
     keywords: tuple[Keyword, ...] = ()
@@ -124,8 +130,8 @@ class Category(BaseModel):
 class Priority(BaseModel):
     model_config = FROZEN
     slug: str  # the table key, validated there
-    label: Text
-    description: Text
+    label: LocalText
+    description: LocalText
     rank: StrictInt = Field(ge=1)  # 1 is the most urgent
     first_response: WorkingTime
     resolution: WorkingTime
@@ -216,19 +222,29 @@ class Level(BaseModel):
     model_config = FROZEN
     number: int = Field(ge=1)
     actor: Actor
-    title: Text
-    description: Text
+    actor_label: LocalText  # optional in the file: ACTOR_LABELS fills it in
+    title: LocalText
+    description: LocalText
     entered_by: tuple[TriggerName, ...] = ()
 
-    @property
-    def actor_label(self) -> str:
-        return ACTOR_LABELS[self.actor]
+    @model_validator(mode="before")
+    @classmethod
+    def _default_actor_label(cls, data: Any, info: ValidationInfo) -> Any:
+        if (
+            isinstance(data, dict)
+            and "actor_label" not in data
+            and data.get("actor") in ACTOR_LABELS
+        ):
+            labels = ACTOR_LABELS[data["actor"]]
+            wanted = languages_of(info).supported
+            data = {**data, "actor_label": {k: v for k, v in labels.items() if k in wanted}}
+        return data
 
 
 class Trigger(BaseModel):
     model_config = FROZEN
-    label: Text
-    description: Text
+    label: LocalText
+    description: LocalText
 
 
 class Triggers(BaseModel):
@@ -340,25 +356,29 @@ def _template(value: str) -> str:
     return value
 
 
-Template = Annotated[str, AfterValidator(_template)]
+Template = Annotated[LocalizedText, PlainValidator(text_validator(_template))]
 
 
 class CannedResponse(BaseModel):
     model_config = FROZEN
     slug: str  # the table key, validated there
-    title: Text
+    title: LocalText
     subject: Template
     body: Template
 
-    def render(self, **values: str) -> tuple[str, str]:
-        """(subject, body) with the placeholders filled; every one used must be given."""
-        return self.subject.format_map(values), self.body.format_map(values)
+    def render(self, lang: str | None = None, **values: str) -> tuple[str, str]:
+        """(subject, body) in `lang` (else the default language) with the placeholders filled;
+        every one used must be given."""
+        return (
+            self.subject.in_language(lang).format_map(values),
+            self.body.in_language(lang).format_map(values),
+        )
 
 
 class HighRiskRule(BaseModel):
     model_config = FROZEN
     slug: str  # the table key, validated there
-    label: Text
+    label: LocalText
     raise_to: Slug
     keywords: tuple[Keyword, ...] = Field(min_length=1)
 
@@ -368,7 +388,7 @@ class TriageRules(BaseModel):
 
     model_config = FROZEN
     # Shown as soon as a member's words look urgent: who to contact now.
-    safety_notice: Text
+    safety_notice: LocalText
     high_risk: Annotated[dict[Slug, HighRiskRule], _keyed("slug")] = Field(min_length=1)
 
 
@@ -408,6 +428,7 @@ class PolicySet(BaseModel):
     model_config = ConfigDict(frozen=True)
     version: str  # sha256 of the canonical content (see loader.version_of)
     directory: Path | None = None  # where it was read from; not part of the version
+    languages: Languages
     committees: dict[str, Committee]
     categories: dict[str, Category]
     priorities: dict[str, Priority]
@@ -424,9 +445,10 @@ class PolicySet(BaseModel):
         """The canonical content, JSON-safe: file name -> parsed TOML or Markdown text."""
         return copy.deepcopy(self.content)
 
-    def page(self, slug: str) -> str:
-        """The Markdown of "procedure" or of a category's page; KeyError if there is none."""
-        return self.pages[slug].markdown
+    def page(self, slug: str, lang: str | None = None) -> str:
+        """The Markdown of "procedure" or of a category's page in `lang` (else the default
+        language); KeyError if there is none."""
+        return self.pages[slug].markdown.in_language(lang)
 
     @cached_property
     def priority_order(self) -> tuple[str, ...]:

@@ -18,8 +18,10 @@ def normalise(kind: str, value: str) -> str:
     if kind == "email":
         return value.strip().casefold()
     if kind == "member_number":
-        # Members type "ab-12 345" as often as "AB12345".
-        return "".join(ch for ch in value.strip().upper() if ch != "-" and not ch.isspace())
+        # Members type "ab-12 345" as often as "AB12345", and a Korean input
+        # method may give the full-width forms of the same keys: NFKC folds them.
+        folded = unicodedata.normalize("NFKC", value).strip().upper()
+        return "".join(ch for ch in folded if ch != "-" and not ch.isspace())
     return " ".join(unicodedata.normalize("NFKC", value).casefold().split())
 
 

@@ -1,8 +1,12 @@
 """Envelope encryption: per-case data keys wrapped by the KEK ring.
 
 Every field blob is ``version(1) || nonce(12) || AES-256-GCM ciphertext+tag``.
-The associated data names where the ciphertext belongs (table, column, row),
-so a blob copied to another row or column fails to decrypt.
+The associated data names where the ciphertext belongs (table, column, row) and
+the flags that decide who may see it, so a blob copied to another row or column,
+or a flag flipped in the database, fails to decrypt instead of leaking.
+
+Associated data is a sequence of length-prefixed parts, so no choice of ids or
+values can make two different lists encode to the same bytes.
 """
 
 from __future__ import annotations
@@ -15,10 +19,21 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from portal.security.errors import DecryptionError
 from portal.security.keys import KEY_BYTES, KeyRing
 
-FORMAT_VERSION = 1
+# 2: length-prefixed associated data with bound flags (1 was `table|column|row|1`).
+FORMAT_VERSION = 2
 NONCE_BYTES = 12
 TAG_BYTES = 16
 _HEADER = bytes([FORMAT_VERSION])
+WRAP_PURPOSE = "case-data-key"
+
+
+def encode_parts(*parts: str) -> bytes:
+    """Each part as a 4-byte big-endian length and its UTF-8 bytes."""
+    out = bytearray()
+    for part in parts:
+        raw = part.encode("utf-8")
+        out += len(raw).to_bytes(4, "big") + raw
+    return bytes(out)
 
 
 def new_data_key() -> bytes:
@@ -32,28 +47,36 @@ def _aead(key: bytes) -> AESGCM:
     return AESGCM(key)
 
 
+def _wrap_aad(kid: str, aad: bytes) -> bytes:
+    # Naming the key id and purpose means a wrapped key cannot be relabelled
+    # as wrapped by another key, nor a KEK ciphertext reused for anything else.
+    return encode_parts(WRAP_PURPOSE, kid, str(FORMAT_VERSION)) + aad
+
+
 def wrap_data_key(ring: KeyRing, dek: bytes, aad: bytes) -> tuple[str, bytes]:
-    """Wrap ``dek`` under the active KEK; returns (kid, nonce || ciphertext)."""
+    """Wrap ``dek`` under the active KEK; returns (kid, version || nonce || ciphertext)."""
     if len(dek) != KEY_BYTES:
         raise ValueError(f"a data key must be {KEY_BYTES} bytes")
     kid, kek = ring.active()
     nonce = secrets.token_bytes(NONCE_BYTES)
-    return kid, nonce + _aead(kek).encrypt(nonce, dek, aad)
+    return kid, _HEADER + nonce + _aead(kek).encrypt(nonce, dek, _wrap_aad(kid, aad))
 
 
 def unwrap_data_key(ring: KeyRing, kid: str, wrapped: bytes, aad: bytes) -> bytes:
     """Recover a data key; KeyNotFound for an unknown kid, DecryptionError otherwise."""
     kek = ring.get(kid)
-    if len(wrapped) != NONCE_BYTES + KEY_BYTES + TAG_BYTES:
-        raise DecryptionError("wrapped data key has the wrong length")
+    if len(wrapped) != 1 + NONCE_BYTES + KEY_BYTES + TAG_BYTES or wrapped[0] != FORMAT_VERSION:
+        raise DecryptionError("wrapped data key has the wrong length or format")
+    body = wrapped[1:]
     try:
-        return _aead(kek).decrypt(wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:], aad)
+        return _aead(kek).decrypt(body[:NONCE_BYTES], body[NONCE_BYTES:], _wrap_aad(kid, aad))
     except InvalidTag:
         raise DecryptionError("wrapped data key failed authentication") from None
 
 
-def field_aad(table: str, column: str, row_id: str) -> bytes:
-    return f"{table}|{column}|{row_id}|{FORMAT_VERSION}".encode()
+def field_aad(table: str, column: str, row_id: str, *bound: str) -> bytes:
+    """Where a field belongs, plus `name=value` of each flag that governs who sees it."""
+    return encode_parts("field", table, column, row_id, str(FORMAT_VERSION), *bound)
 
 
 def encrypt_bytes(dek: bytes, plaintext: bytes, aad: bytes) -> bytes:

@@ -18,3 +18,10 @@ class DecryptionError(Exception):
     Deliberately vague: the cause (wrong key, wrong row, tampering) is not
     distinguishable to the caller, and no data is echoed back.
     """
+
+
+class AuditChainBroken(Exception):
+    """The audit log's head or newest entry is not what the chain says it should be.
+
+    Raised before anything is appended, so a cut or rewritten log is never
+    extended and re-sealed into something that verifies again."""

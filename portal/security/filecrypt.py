@@ -15,7 +15,6 @@ shorter (just a tag for an empty file).
 
 from __future__ import annotations
 
-import hashlib
 import io
 import os
 import secrets
@@ -63,12 +62,11 @@ def _read_exactly(source: BinaryIO, size: int) -> bytes:
     return b"".join(parts)
 
 
-def encrypt_stream(dek: bytes, aad: bytes, source: BinaryIO, dest: BinaryIO) -> tuple[int, str]:
-    """Encrypt ``source`` into ``dest`` chunk by chunk; returns (size, sha256 hex of plaintext)."""
+def encrypt_stream(dek: bytes, aad: bytes, source: BinaryIO, dest: BinaryIO) -> int:
+    """Encrypt ``source`` into ``dest`` chunk by chunk; returns the plaintext size."""
     aead = _aead(dek)
     prefix = secrets.token_bytes(PREFIX_BYTES)
     dest.write(MAGIC + bytes([VERSION]) + prefix)
-    digest = hashlib.sha256()
     size = 0
     counter = 0
     chunk = _read_exactly(source, CHUNK_SIZE)
@@ -79,10 +77,9 @@ def encrypt_stream(dek: bytes, aad: bytes, source: BinaryIO, dest: BinaryIO) -> 
         if counter >= _MAX_CHUNKS:
             raise ValueError("file is too large to encrypt")
         dest.write(aead.encrypt(_chunk_nonce(prefix, counter, last), chunk, aad))
-        digest.update(chunk)
         size += len(chunk)
         if last:
-            return size, digest.hexdigest()
+            return size
         chunk = following
         counter += 1
 

@@ -18,10 +18,9 @@ import base64
 import binascii
 import json
 import os
-import re
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 
@@ -41,8 +40,10 @@ ENV_KEK_RING = "PORTAL_KEK_RING"
 ENV_INDEX_KEY = "PORTAL_INDEX_KEY"
 ENV_SECRET_KEY = "PORTAL_SECRET_KEY"  # noqa: S105 - a variable name
 
-_INIT_HINT = "run `flask keys init` to create missing keys, or restore them from backup"
-_KID_PATTERN = re.compile(r"k(\d+)")
+_INIT_HINT = (
+    "on a new installation run `flask keys init`; on one that holds data, restore the "
+    "key files from the backup (a new key cannot read what the old one sealed)"
+)
 
 
 def _b64decode(text: str, what: str) -> bytes:
@@ -79,8 +80,9 @@ class KeyRing:
 
     @classmethod
     def generate(cls) -> KeyRing:
-        """A fresh ring holding one random key, ``k1``."""
-        return cls(keys={"k1": secrets.token_bytes(KEY_BYTES)}, active_id="k1")
+        """A fresh ring holding one random key under a random id."""
+        kid = new_key_id()
+        return cls(keys={kid: secrets.token_bytes(KEY_BYTES)}, active_id=kid)
 
     def active(self) -> tuple[str, bytes]:
         return self.active_id, self.keys[self.active_id]
@@ -91,17 +93,10 @@ class KeyRing:
         except KeyError:
             raise KeyNotFound(f"key {kid!r} is not in the key ring; {_INIT_HINT}") from None
 
-    def next_id(self) -> str:
-        """``k<n+1>`` after the highest numbered id.
-
-        Rotation always makes the newest id active and the active key cannot be
-        removed, so the highest id is never retired and ids are never reused.
-        """
-        numbers = [int(m.group(1)) for kid in self.keys if (m := _KID_PATTERN.fullmatch(kid))]
-        return f"k{max(numbers, default=0) + 1}"
-
     def with_new_active_key(self) -> KeyRing:
-        kid = self.next_id()
+        kid = new_key_id()
+        while kid in self.keys:  # 2^-32 per try; never reuse an id
+            kid = new_key_id()
         return KeyRing(keys={**self.keys, kid: secrets.token_bytes(KEY_BYTES)}, active_id=kid)
 
     def without(self, kid: str) -> KeyRing:
@@ -135,6 +130,11 @@ class KeyRing:
         return cls(keys=decoded, active_id=active)
 
 
+def new_key_id() -> str:
+    """A random id: a key recreated by mistake never shares an id with the one it replaces."""
+    return "k" + secrets.token_hex(4)
+
+
 def derive_key(root: bytes, purpose: str) -> bytes:
     """A 32-byte key for one purpose, so one root never keys two algorithms."""
     if len(root) != KEY_BYTES:
@@ -153,6 +153,8 @@ class KeyMaterial:
     ring: KeyRing
     index_root: bytes = field(repr=False)
     secret_key: str = field(repr=False)
+    # The ring came from PORTAL_KEK_RING, so rotation must happen where it is kept.
+    ring_from_env: bool = False
 
     def __post_init__(self) -> None:
         if len(self.index_root) != KEY_BYTES:
@@ -247,12 +249,35 @@ def _read_source(keys_dir: Path, name: str, env: Mapping[str, str], var: str) ->
     path = keys_dir / name
     label = f"key file {path}"
     try:
+        _check_private(path, label)
         return path.read_text(encoding="utf-8"), label
     except FileNotFoundError:
         raise KeyConfigError(f"{label} is missing and {var} is not set; {_INIT_HINT}") from None
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "unreadable"
         raise KeyConfigError(f"{label} cannot be read ({reason}); {_INIT_HINT}") from None
+
+
+def _check_private(path: Path, label: str) -> None:
+    """Refuse a key file others could read or replace: the key would no longer be secret."""
+    info = path.stat()
+    if info.st_mode & 0o077:
+        raise KeyConfigError(
+            f"{label} is readable or writable by others (mode {info.st_mode & 0o777:o}); "
+            f"run `chmod 600 {path}` and check who else could have read it"
+        )
+    if info.st_uid != os.geteuid():
+        raise KeyConfigError(
+            f"{label} belongs to another user (uid {info.st_uid}); it must belong to the "
+            "user the portal runs as"
+        )
+
+
+def scrub_environment(env: dict[str, str] | os._Environ[str]) -> None:
+    """Forget key material given in the environment once loaded, so it does not
+    reach child processes, crash reports or /proc/<pid>/environ."""
+    for var in (ENV_KEK_RING, ENV_INDEX_KEY, ENV_SECRET_KEY):
+        env.pop(var, None)
 
 
 def load_keys(keys_dir: Path, env: Mapping[str, str]) -> KeyMaterial:
@@ -276,7 +301,12 @@ def load_keys(keys_dir: Path, env: Mapping[str, str]) -> KeyMaterial:
     if not secret_key:
         raise KeyConfigError(f"{label}: the secret key is empty; {_INIT_HINT}")
 
-    return KeyMaterial(ring=ring, index_root=index_root, secret_key=secret_key)
+    return KeyMaterial(
+        ring=ring,
+        index_root=index_root,
+        secret_key=secret_key,
+        ring_from_env=bool(env.get(ENV_KEK_RING)),
+    )
 
 
 # --- process-wide registry ---------------------------------------------------
@@ -311,9 +341,9 @@ class RingWatcher:
     under the new key stay readable, and new cases are wrapped by it.
     """
 
-    def __init__(self, keys_dir: Path, env: Mapping[str, str]) -> None:
+    def __init__(self, keys_dir: Path, fixed: bool) -> None:
         self.path = keys_dir / KEK_FILE
-        self.fixed = bool(env.get(ENV_KEK_RING))  # a ring from the environment cannot change
+        self.fixed = fixed  # a ring from the environment cannot change
         self.seen = self._mtime()
 
     def _mtime(self) -> int | None:
@@ -330,8 +360,6 @@ class RingWatcher:
             return False
         ring = KeyRing.from_json(self.path.read_text(encoding="utf-8"))
         material = current()
-        install(
-            KeyMaterial(ring=ring, index_root=material.index_root, secret_key=material.secret_key)
-        )
+        install(replace(material, ring=ring))
         self.seen = mtime
         return True

@@ -19,7 +19,7 @@ from portal.domain.errors import InvalidInput, NotFound
 from portal.domain.roles import Role
 from portal.domain.workflow import Mover, Status
 from portal.i18n import _l
-from portal.models.grievances import Attachment, CaseEvent, Grievance, Message
+from portal.models.grievances import Attachment, CaseEvent, Grievance, Message, member_digest
 from portal.models.users import User
 from portal.policies.types import Calendar, PolicySet
 from portal.services import audit, evidence, timeline
@@ -61,7 +61,7 @@ class CasePage:
 def my_cases(session: Session, member: User, page: int = 1) -> CasePage:
     """The member's own cases, newest activity first; listing them is a read, so it is audited."""
     require_role(member, Role.MEMBER)
-    where = Grievance.member_id == member.id
+    where = Grievance.member_digest == member_digest(member.id)
     total = session.scalar(sa.select(sa.func.count()).where(where)) or 0
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(page, 1), pages)
@@ -94,14 +94,14 @@ def member_case(
     """
     require_role(actor, Role.MEMBER)
     stmt = sa.select(Grievance).where(
-        Grievance.reference == reference, Grievance.member_id == actor.id
+        Grievance.reference == reference, Grievance.member_digest == member_digest(actor.id)
     )
     if for_update:
         stmt = stmt.with_for_update(of=Grievance)
     case = session.scalar(
         stmt.options(
-            selectinload(Grievance.events).selectinload(CaseEvent.actor),
-            selectinload(Grievance.messages).selectinload(Message.author),
+            selectinload(Grievance.events),
+            selectinload(Grievance.messages),
             selectinload(Grievance.attachments),
             selectinload(Grievance.committee),
         )
@@ -109,7 +109,7 @@ def member_case(
     if case is None:
         raise NotFound(_l("We could not find that grievance."))
     if audit_view:
-        audit.record(session, actor, "case.viewed", "grievance", case.id, {"as": "member"})
+        audit.record(session, actor, "case.viewed", "grievance", case.id, by_member=True)
     return case
 
 
@@ -148,18 +148,27 @@ def send_message(
             _l("Please keep a message under %(max)d characters.", max=MAX_MESSAGE), "body"
         )
     checked = evidence.check_uploads(uploads, rules)
-    message = Message(grievance=case, author=actor, from_member=True, sent_at=now)
+    # No author id: the case's member wrote it (see Message).
+    message = Message(grievance=case, author=None, from_member=True, sent_at=now)
     message.body = body
     session.add(message)
     evidence.store_uploads(session, store, case, actor, checked, from_member=True, now=now)
-    timeline.add_event(case, "message", actor, detail="You sent a message", now=now)
-    session.flush()
-    audit.record(
-        session, actor, "case.message", "grievance", case.id, {"files": len(checked)}, now=now
-    )
+    timeline.add_event(case, "message", None, detail="You sent a message", now=now)
     if case.status == Status.AWAITING_MEMBER:
         resume_clock(case, now, calendar)
-        timeline.move(session, case, Status.UNDER_REVIEW, Mover.MEMBER, actor, now=now)
+        timeline.move(
+            session, case, Status.UNDER_REVIEW, Mover.MEMBER, None, now=now, by_member=True
+        )
+    audit.record(
+        session,
+        actor,
+        "case.message",
+        "grievance",
+        case.id,
+        {"files": len(checked)},
+        now=now,
+        by_member=True,
+    )
     return message
 
 
@@ -191,10 +200,16 @@ def add_evidence(
     checked = evidence.check_uploads(uploads, rules)
     stored = evidence.store_uploads(session, store, case, actor, checked, from_member=True, now=now)
     names = "file" if len(stored) == 1 else "files"
-    timeline.add_event(case, "evidence", actor, detail=f"You added {len(stored)} {names}", now=now)
-    session.flush()
+    timeline.add_event(case, "evidence", None, detail=f"You added {len(stored)} {names}", now=now)
     audit.record(
-        session, actor, "case.evidence_added", "grievance", case.id, {"files": len(stored)}, now=now
+        session,
+        actor,
+        "case.evidence_added",
+        "grievance",
+        case.id,
+        {"files": len(stored)},
+        now=now,
+        by_member=True,
     )
     return stored
 
@@ -211,7 +226,15 @@ def member_attachment(
     attachment = session.get(Attachment, key)
     if attachment is None or attachment.grievance_id != case.id or not attachment.from_member:
         raise NotFound(_l("We could not find that file."))
-    audit.record(session, actor, "case.evidence_downloaded", "attachment", attachment.id)
+    audit.record(
+        session,
+        actor,
+        "case.evidence_downloaded",
+        "attachment",
+        attachment.id,
+        {"case": str(case.id)},
+        by_member=True,
+    )
     return attachment
 
 
@@ -233,18 +256,33 @@ def withdraw(
         )
     now = now or utcnow()
     resume_clock(case, now, calendar)
-    timeline.move(
-        session, case, Status.WITHDRAWN, Mover.MEMBER, actor, detail=reason.strip(), now=now
-    )
     case.closed_at = now
+    timeline.move(
+        session,
+        case,
+        Status.WITHDRAWN,
+        Mover.MEMBER,
+        None,
+        detail=reason.strip(),
+        now=now,
+        by_member=True,
+    )
 
 
 WITHHELD = _l("Member (identity withheld)")
 
 
-def member_label(case: Grievance) -> str:
-    """How the committee sees the member who filed."""
-    return WITHHELD if case.identity_hidden else case.member.full_name
+def member_of(session: Session, case: Grievance) -> User:
+    """The member who filed, from the encrypted link (a dump has no plain one)."""
+    member = session.get(User, case.member_user_id())
+    if member is None:
+        raise NotFound(_l("We could not find the member of this grievance."))
+    return member
+
+
+def member_label(session: Session, case: Grievance) -> str:
+    """How the committee sees the member who filed; a withheld identity is never decrypted."""
+    return WITHHELD if case.identity_hidden else member_of(session, case).full_name
 
 
 def reveal_identity(
@@ -255,13 +293,18 @@ def reveal_identity(
     _check_open(case)
     if not case.identity_hidden:
         raise InvalidInput(_l("The committee already knows who you are."))
+    # The member link is sealed with the flag, so it is written again under the new one.
+    member_ref = case.member_ref
     case.identity_hidden = False
+    case.member_ref = member_ref
     timeline.add_event(
-        case, "identity_revealed", actor, detail="You let the committee see your name", now=now
+        case, "identity_revealed", None, detail="You let the committee see your name", now=now
     )
-    audit.record(session, actor, "case.identity_revealed", "grievance", case.id, now=now)
+    audit.record(
+        session, actor, "case.identity_revealed", "grievance", case.id, now=now, by_member=True
+    )
 
 
 def _check_owner(actor: User, case: Grievance) -> None:
-    if case.member_id != actor.id:
+    if not case.belongs_to(actor):
         raise NotFound(_l("We could not find that grievance."))

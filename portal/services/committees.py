@@ -178,10 +178,13 @@ def sync_from_policy(
     for slug, spec in policies.committees.items():
         committee = session.scalar(sa.select(Committee).where(Committee.slug == slug))
         if committee is None:
-            session.add(Committee(slug=slug, name=spec.name, description=spec.description))
+            # The row keeps the default-language text; pages read the policy for the others.
+            session.add(
+                Committee(slug=slug, name=str(spec.name), description=str(spec.description))
+            )
             changes.append(f"created {slug}: {spec.name}")
         elif (committee.name, committee.description) != (spec.name, spec.description):
-            committee.name, committee.description = spec.name, spec.description
+            committee.name, committee.description = str(spec.name), str(spec.description)
             changes.append(f"updated {slug}: {spec.name}")
     session.flush()
     if changes:

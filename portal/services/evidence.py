@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from typing import BinaryIO
@@ -15,7 +14,6 @@ from portal.domain.errors import InvalidInput
 from portal.i18n import _l
 from portal.models.grievances import Attachment, Grievance
 from portal.models.users import User
-from portal.security.errors import DecryptionError
 from portal.storage import EvidenceStore
 
 SNIFF_BYTES = 8192
@@ -111,17 +109,17 @@ def store_uploads(
     for upload, kind in checked:
         attachment = Attachment(
             grievance=case,
-            uploaded_by=uploader,
+            # The member's own files name no uploader: the case's member sent them.
+            uploaded_by=None if from_member else uploader,
             uploaded_at=now or utcnow(),
             storage_id=store.new_id(),
             from_member=from_member,
             size=0,
-            sha256="",
         )
         attachment.filename = _clean_name(upload.filename)
         attachment.content_type = kind
         upload.stream.seek(0)
-        attachment.size, attachment.sha256 = store.write(
+        attachment.size = store.write(
             session, attachment.storage_id, case.case_key(), attachment.content_aad(), upload.stream
         )
         session.add(attachment)
@@ -135,13 +133,10 @@ def _clean_name(name: str) -> str:
 
 
 def read(store: EvidenceStore, attachment: Attachment) -> bytes:
-    """The whole file, decrypted and checked against the checksum taken at upload.
+    """The whole file, decrypted and authenticated chunk by chunk.
 
     Read fully before answering, so a damaged file becomes an error page rather
     than half a download."""
-    body = b"".join(
+    return b"".join(
         store.read(attachment.storage_id, attachment.grievance.case_key(), attachment.content_aad())
     )
-    if hashlib.sha256(body).hexdigest() != attachment.sha256:
-        raise DecryptionError("evidence file does not match its checksum")
-    return body

@@ -17,7 +17,7 @@ from portal.domain.roles import Role
 from portal.domain.workflow import OPEN_STATUSES, Mover, Status
 from portal.i18n import FALLBACK, _l, format_moment, translate, zone_city
 from portal.models.committees import Committee
-from portal.models.grievances import Grievance, PartyIndex
+from portal.models.grievances import Grievance, PartyIndex, member_digest
 from portal.models.users import User
 from portal.policies.types import PolicySet
 from portal.security import keys
@@ -57,7 +57,6 @@ class Filing:
     channel: str = WEB
     submission_token: str | None = None
     uploads: list[evidence.Upload] = field(default_factory=list)
-    language: str = FALLBACK  # the acknowledgement is written, and kept, in this language
 
 
 def local_zone(member: User, policies: PolicySet) -> ZoneInfo:
@@ -103,7 +102,7 @@ def open_case_in_category(session: Session, member: User, category: str) -> Grie
     return session.scalar(
         sa.select(Grievance)
         .where(
-            Grievance.member_id == member.id,
+            Grievance.member_digest == member_digest(member.id),
             Grievance.category == category,
             Grievance.status.in_([s.value for s in OPEN_STATUSES]),
         )
@@ -127,7 +126,7 @@ def _already_sent(session: Session, member: User, filing: Filing) -> Grievance |
     existing = find_by_token(session, token)
     if existing is None:
         return None
-    if existing.member_id != member.id:
+    if not existing.belongs_to(member):
         raise InvalidInput(_l("This form is out of date. Please start your grievance again."))
     if (existing.subject, existing.narrative) != (filing.subject.strip(), filing.narrative.strip()):
         # Back, edit, send again: say so rather than silently keep the first version.
@@ -165,8 +164,10 @@ def file_grievance(
     store: EvidenceStore,
     upload_rules: evidence.UploadRules,
     now: datetime | None = None,
+    lang: str | None = None,
 ) -> Grievance:
-    """Store the case, its evidence, first events and audit entry in one transaction."""
+    """Store the case, its evidence, first events and audit entry in one transaction; the
+    acknowledgement is written in `lang` (else the association's default language)."""
     now = now or utcnow()
     _authorise(actor, member, filing.channel)
     if filing.submission_token:
@@ -218,23 +219,30 @@ def file_grievance(
     _index_parties(session, case, filing)
     channel = filing.channel.replace("_", " ")  # the record stays English, whoever files
     detail = "Filed online" if filing.channel == WEB else f"Recorded by staff ({channel})"
-    timeline.add_event(case, "filed", actor, detail=detail, to_status=Status.SUBMITTED, now=now)
-    case.acknowledgement = acknowledgement_text(
-        case, member, committee, policies, tz, filing.language
+    by_member = actor.id == member.id
+    timeline.add_event(
+        case,
+        "filed",
+        None if by_member else actor,
+        detail=detail,
+        to_status=Status.SUBMITTED,
+        now=now,
     )
+    case.acknowledgement = acknowledgement_text(case, member, committee, policies, tz, lang)
     evidence.store_uploads(session, store, case, actor, checked, from_member=True, now=now)
-    session.flush()
+    # record() flushes the case first, so its row is written before the head is locked.
     audit.record(
         session,
-        actor,
+        None if by_member else actor,
         "case.filed",
         "grievance",
         case.id,
         {"reference": case.reference, "channel": filing.channel, "files": len(checked)},
         now=now,
+        by_member=by_member,
     )
-    timeline.move(session, case, Status.ACKNOWLEDGED, Mover.SYSTEM, None, now=now)
     case.acknowledged_at = now
+    timeline.move(session, case, Status.ACKNOWLEDGED, Mover.SYSTEM, None, now=now)
     if suggestion.rules:
         _escalate_high_risk(session, case, policies, now)
     record_policy_version(session, policies, now=now)
@@ -299,16 +307,21 @@ def acknowledgement_text(
     committee: Committee,
     policies: PolicySet,
     tz: ZoneInfo,
-    language: str = FALLBACK,
+    lang: str | None = None,
 ) -> str:
-    """The policy's acknowledgement, filled in; kept on the case as it was promised."""
+    """The policy's acknowledgement in `lang` (else the default language), filled in; kept on
+    the case as it was promised."""
+    # The committee row holds the default-language name; the policy has every language's.
+    spec = policies.committees.get(committee.slug)
+    written_in = lang or policies.languages.default
     _subject, body = policies.canned_responses["acknowledgement"].render(
+        lang,
         member_name=member.full_name,
         reference=case.reference,
-        due_date=when(case.first_response_due_at, tz, language),
-        decision_date=when(case.resolution_due_at, tz, language),
-        category=policies.categories[case.category].label,
-        committee=committee.name,
+        due_date=when(case.first_response_due_at, tz, written_in),
+        decision_date=when(case.resolution_due_at, tz, written_in),
+        category=policies.categories[case.category].label.in_language(lang),
+        committee=spec.name.in_language(lang) if spec else committee.name,
     )
     return body.strip()
 

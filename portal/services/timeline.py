@@ -50,6 +50,7 @@ def move(
     *,
     detail: str | None = None,
     now: datetime | None = None,
+    by_member: bool = False,
 ) -> CaseEvent:
     """Change the status as the workflow table allows, with its event and audit entry."""
     workflow.check_move(case.status, target, mover)
@@ -67,5 +68,6 @@ def move(
         case.id,
         {"from": before, "to": target.value},
         now=now,
+        by_member=by_member,
     )
     return event

@@ -32,12 +32,22 @@ def uploads(field: str = "evidence") -> list[Upload]:
     ]
 
 
-def file_once(actor: User, member: User, filing: intake.Filing) -> Grievance:
+def file_once(
+    actor: User, member: User, filing: intake.Filing, lang: str | None = None
+) -> Grievance:
     """File and commit (roll back on a refusal); when the same form arrives twice at once, the second
-    request answers with the case the first one filed (the token is unique)."""
+    request answers with the case the first one filed (the token is unique). The acknowledgement
+    is written in `lang` (else the association's default language)."""
     try:
         case = intake.file_grievance(
-            db.session(), actor, member, filing, current_policies(), store(), upload_rules()
+            db.session(),
+            actor,
+            member,
+            filing,
+            current_policies(),
+            store(),
+            upload_rules(),
+            lang=lang,
         )
         db.commit()
     except InvalidInput:
@@ -48,7 +58,7 @@ def file_once(actor: User, member: User, filing: intake.Filing) -> Grievance:
         found = intake.find_by_token(db.session(), filing.submission_token or "")
         if found is None:
             raise
-        if found.member_id != member.id:
+        if not found.belongs_to(member):
             raise InvalidInput(
                 _l("This form is out of date. Please start your grievance again.")
             ) from None

@@ -19,7 +19,7 @@ from portal.domain.errors import (
     StaleCase,
 )
 from portal.i18n import _l
-from portal.security.errors import DecryptionError
+from portal.security.errors import AuditChainBroken, DecryptionError
 
 log = logging.getLogger("portal.errors")
 
@@ -99,6 +99,20 @@ def init_app(app: Flask) -> None:
             _l("This case could not be opened safely. The administrators have been alerted."),
             incident,
         )
+
+    @app.errorhandler(AuditChainBroken)
+    def _audit_broken(exc: AuditChainBroken):  # type: ignore[no-untyped-def]
+        # Nothing is written until an operator has looked: extending a cut log
+        # would seal the cut into a chain that verifies again.
+        incident = secrets.token_hex(4).upper()
+        log.critical(
+            "audit log tampered, write refused on %s %s (incident %s): %s; run `flask audit verify`",
+            request.method,
+            request.path,
+            incident,
+            exc,
+        )
+        return render_error(500, None, incident)
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):  # type: ignore[no-untyped-def]

@@ -14,6 +14,7 @@ from flask_login import current_user
 from portal import i18n
 from portal.domain import workflow
 from portal.policies import current_policies
+from portal.policies.texts import localize
 from portal.web.language import current_language
 
 
@@ -129,17 +130,19 @@ def working_hours(calendar: object) -> str:
     )
 
 
-def actor_label(actor: str) -> str:
-    labels = {
-        "reviewer": gettext("Reviewer"),
-        "committee_chair": gettext("Committee chair"),
-        "grievance_panel": gettext("Grievance panel of the board"),
-    }
-    return labels.get(actor, actor)
+def committee_name(committee: object) -> str:
+    """A committee's name in the reader's language (the row keeps the default language's)."""
+    spec = current_policies().committees.get(getattr(committee, "slug", ""))
+    return localize(spec.name, current_language()) if spec else str(getattr(committee, "name", ""))
 
 
 def seat_label(seat: str) -> str:
     return {"chair": gettext("Chair"), "reviewer": gettext("Reviewer")}.get(seat, seat)
+
+
+def localize_text(value: object) -> object:
+    """A policy text in the reader's language (`{{ c.label|localize }}`); other values as they are."""
+    return localize(value, current_language())
 
 
 def init_app(app: Flask) -> None:
@@ -155,5 +158,6 @@ def init_app(app: Flask) -> None:
         app.add_template_filter(function, name)
     app.add_template_global(status_label)
     app.add_template_global(event_text)
-    for function in (channel_phrase, actor_label, seat_label):
+    for function in (channel_phrase, committee_name, seat_label):
         app.add_template_global(function)
+    app.add_template_filter(localize_text, "localize")

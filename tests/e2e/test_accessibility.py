@@ -129,7 +129,7 @@ def test_korean_pages(korean_member_pages, people):
     found += violations(page)
     page.get_by_role("button", name="신청 내용 확인하기").click()  # empty: the error summary
     found += violations(page)
-    page.locator('input[name="category"][value="billing"]').check()
+    page.get_by_label("회비 및 청구").check()
     page.get_by_label("짧은 제목").fill("이중 청구")
     page.get_by_label("있었던 일").fill("회비가 두 번 청구되었습니다.")
     page.get_by_role("button", name="신청 내용 확인하기").click()

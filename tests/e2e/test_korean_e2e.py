@@ -30,14 +30,6 @@ def committees(live_server):  # type: ignore[no-untyped-def]
         session.commit()
 
 
-def choose_category(page, slug: str, label: str | None = None) -> None:  # type: ignore[no-untyped-def]
-    """By its Korean label when the policy files give one; until then by its value."""
-    if label:
-        page.get_by_role("group", name="어떤 고충입니까?").get_by_label(label).check()
-    else:
-        page.locator(f'input[name="category"][value="{slug}"]').check()
-
-
 def test_a_korean_member_files_a_grievance_in_korean(
     korean_member_pages, live_server, committees, tmp_path
 ):
@@ -51,7 +43,7 @@ def test_a_korean_member_files_a_grievance_in_korean(
 
     page.get_by_role("navigation", name="주 메뉴").get_by_role("link", name="고충 신청하기").click()
     pages.expect_heading("고충 신청하기")
-    choose_category(page, "billing")
+    page.get_by_role("group", name="어떤 고충입니까?").get_by_label("회비 및 청구").check()
     page.get_by_label("짧은 제목").fill("회비가 두 번 청구되었습니다")
     page.get_by_label("있었던 일").fill(
         "3월 연회비가 카드로 두 번 결제되었습니다. 사무국에 문의했지만 답이 없습니다."

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import sqlalchemy as sa
 
 from portal.models.committees import Committee
@@ -35,3 +37,29 @@ def test_demo_seed_creates_the_association_once_and_prints_every_sign_in(app, ru
     assert browser.sign_in(email, password).status_code == 302
     html = browser.get("/my/grievances").get_data(as_text=True)
     assert "Charged twice for this year" in html and "bank-statement.txt" not in html
+
+
+def test_the_demo_seeds_on_the_seoul_example_set(app, session):
+    """`PORTAL_POLICIES_DIR=policies/examples/seoul make run` seeds the same demo, in Korean."""
+    from portal.config import ROOT
+    from portal.policies import load_policies
+    from portal.services import demo
+
+    seoul = load_policies(ROOT / "policies" / "examples" / "seoul")
+    demo.seed(session, seoul)
+    ext = app.extensions
+    filed = demo.seed_cases(session, seoul, ext["portal.store"], ext["portal.upload_rules"])
+    session.flush()
+
+    assert filed == 4
+    names = set(session.scalars(sa.select(Committee.name)))
+    assert names == {"윤리위원회", "회원서비스위원회", "운영·선거위원회"}
+    cases = session.scalars(sa.select(Grievance)).all()
+    assert {c.policy_version for c in cases} == {seoul.version}
+    billing = next(c for c in cases if c.category == "billing")
+    assert "회원서비스위원회에서 맡습니다" in billing.acknowledgement  # the default language
+    # Its dates are written the Korean way too, in Seoul time.
+    assert re.search(
+        r"\d{4}년 \d{1,2}월 \d{1,2}일 \([월화수목금토일]\) 오[전후] \d{1,2}:\d\d\(서울 시간\)",
+        billing.acknowledgement,
+    )

@@ -1,8 +1,9 @@
 """Every page of the role matrix, read with a Korean browser, shows no untranslated string.
 
 Checked against the catalogue, not by eye: for each msgid whose Korean differs from it, the
-English text must not appear on the Korean page (tags stripped). Texts the association writes
-in its policy files are not the catalogue's: they are taken out of the page before the check.
+English text must not appear on the Korean page (tags stripped). The association's own texts
+(policy files) must show their Korean variant too; then they are taken out of the page, so their
+words are not mistaken for the catalogue's.
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ from functools import cache
 
 import pytest
 from babel.messages.pofile import read_po
+from pydantic import BaseModel
 
 from portal.domain.roles import Role
 from portal.i18n import TRANSLATIONS_DIR
+from portal.policies.texts import LocalizedText
 from portal.web.public.views import render_markdown
 from tests.conftest import Browser, form_tokens
 from tests.factories import PASSWORD, make_committee, make_user
@@ -57,35 +60,51 @@ def english_fragments() -> list[tuple[str, re.Pattern[str]]]:
     return found
 
 
-def policy_texts(policies) -> list[str]:  # type: ignore[no-untyped-def]
-    """The association's own words (policy files), as they may appear on a page."""
-    texts: set[str] = set()
+def localized_texts(value: object) -> list[LocalizedText]:
+    """Every text the association writes in the policy set, with its variants."""
+    found: list[LocalizedText] = []
+    if isinstance(value, LocalizedText):
+        found.append(value)
+    elif isinstance(value, BaseModel):
+        for name, item in vars(value).items():
+            if name != "keywords":  # matched in what members write, never shown
+                found += localized_texts(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            found += localized_texts(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            found += localized_texts(item)
+    return found
 
-    def walk(value: object) -> None:
-        if isinstance(value, str):
+
+def policy_words(policies) -> tuple[list[str], list[str]]:  # type: ignore[no-untyped-def]
+    """(English texts that Korean says differently, every variant of every text), as shown."""
+    english, every = set(), set()
+    for text in localized_texts(policies):
+        for lang, variant in text.variants.items():
             # A template's placeholders are filled on the page: keep the words around them.
-            texts.update(p.strip() for p in re.split(r"\{\w+\}", value) if " " in p.strip())
-        elif isinstance(value, dict):
-            for key, item in value.items():
-                if key != "keywords":  # matched in what members write, never shown
-                    walk(item)
-        elif isinstance(value, list | tuple | set | frozenset):
-            for item in value:
-                walk(item)
-
-    walk(policies.model_dump(mode="json"))
+            pieces = [text_of(p) for p in re.split(r"\{\w+\}", variant) if " " in p.strip()]
+            every.update(pieces)
+            if lang == "en" and variant != text.in_language("ko"):
+                english.update(p for p in pieces if len(p) >= 12)
     for page in policies.pages.values():
-        for kind, chunk in page.segments():
-            if kind == "markdown":
-                texts.add(text_of(render_markdown(chunk)))
-    return sorted((text_of(t) for t in texts if t), key=len, reverse=True)
+        for lang in ("ko", "en"):
+            for kind, chunk in page.segments(lang):
+                if kind == "markdown":
+                    every.add(text_of(render_markdown(chunk)))
+    return sorted(english), sorted(every - {""}, key=len, reverse=True)
 
 
 def untranslated(markup: str, policies) -> list[str]:  # type: ignore[no-untyped-def]
+    """Catalogue msgids, and the association's own texts, shown in English on a Korean page."""
     text = text_of(markup)
-    for own in policy_texts(policies):
+    english, every = policy_words(policies)
+    found = {f"policy text: {t}" for t in english if t in text}
+    for own in every:
         text = text.replace(own, " ")
-    return sorted({msgid for msgid, pattern in english_fragments() if pattern.search(text)})
+    found |= {msgid for msgid, pattern in english_fragments() if pattern.search(text)}
+    return sorted(found)
 
 
 def korean_browser(app) -> Browser:  # type: ignore[no-untyped-def]
@@ -106,6 +125,10 @@ def test_the_check_finds_an_english_page(app, client):
         "The committee will keep you informed here. You will get a message when anything changes."
         in untranslated(slipped, policies)
     )
+    label = policies.categories["billing"].label
+    assert label.in_language("ko") != label.in_language("en")
+    english_label = korean.replace("</main>", f"<p>{label.in_language('en')}</p></main>")
+    assert f"policy text: {label.in_language('en')}" in untranslated(english_label, policies)
 
 
 @pytest.mark.parametrize("who", WHO, ids=str)

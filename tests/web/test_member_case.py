@@ -158,9 +158,7 @@ def test_staff_record_a_phone_grievance_the_member_then_sees(app, session, commi
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "Recorded as GRV-" in html
     case = session.scalar(sa.select(Grievance))
-    assert (
-        case.channel == "phone" and case.member_id == member.id and case.recorded_by_id is not None
-    )
+    assert case.channel == "phone" and case.belongs_to(member) and case.recorded_by_id is not None
 
     mine = Browser(app.test_client())
     mine.sign_in("filer@example.org", PASSWORD)
@@ -177,13 +175,13 @@ def test_hidden_identity_is_withheld_until_the_member_agrees(member_browser, ses
 
     ref = _filed(member_browser, category="ethics", hide_identity="y")
     case = session.scalar(sa.select(Grievance).where(Grievance.reference == ref))
-    assert member_label(case) == "Member (identity withheld)"
+    assert member_label(session, case) == "Member (identity withheld)"
     url = f"/grievances/{ref}"
     assert "Hidden from the committee" in member_browser.get(url).get_data(as_text=True)
     done = member_browser.submit(f"{url}/reveal", {}, form_url=url, follow_redirects=True)
     assert "The committee can now see your name." in done.get_data(as_text=True)
     session.refresh(case)
-    assert not case.identity_hidden and member_label(case) == "Fiona Filer"
+    assert not case.identity_hidden and member_label(session, case) == "Fiona Filer"
 
 
 def test_my_grievances_is_paginated(app, member_browser, member, session):

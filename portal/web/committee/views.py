@@ -39,10 +39,10 @@ def record():  # type: ignore[no-untyped-def]
         filing = filing_from(form)
         filing.channel = form.channel.data or ""
         filing.uploads = uploads()
-        # Staff read it out to the member: in the member's language when they chose one.
-        filing.language = member.language or current_language()
         try:
-            case = file_once(current_user, member, filing)
+            # Staff read it out to the member: in the member's language when they chose one,
+            # else in the language staff are working in.
+            case = file_once(current_user, member, filing, member.language or current_language())
         except InvalidInput as exc:
             attach_error(form, exc)
         else:

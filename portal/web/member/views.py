@@ -13,6 +13,7 @@ from portal.domain import workflow
 from portal.domain.errors import InvalidInput
 from portal.domain.roles import Role
 from portal.policies import current_policies
+from portal.policies.texts import localize
 from portal.services import cases, evidence, intake
 from portal.services.triage import triage
 from portal.web.access import roles
@@ -95,9 +96,8 @@ def file():  # type: ignore[no-untyped-def]
             "member/review.html", filing=filing, rules=upload_rules(), **_filing_context(form)
         )
     filing.uploads = uploads()
-    filing.language = current_language()
     try:
-        case = file_once(current_user, current_user, filing)
+        case = file_once(current_user, current_user, filing, current_language())
     except InvalidInput as exc:
         attach_error(form, exc)
         context = _filing_context(form)
@@ -126,7 +126,7 @@ def triage_hint():  # type: ignore[no-untyped-def]
     suggested = policies.categories.get(suggestion.category or "")
     return jsonify(
         suggested_category=suggested.slug if suggested else None,
-        suggested_label=suggested.label if suggested else None,
+        suggested_label=localize(suggested.label, current_language()) if suggested else None,
         urgent=bool(suggestion.priority),
         duplicate=duplicate.reference if duplicate else None,
         duplicate_url=url_for("member.case", reference=duplicate.reference) if duplicate else None,

@@ -15,6 +15,7 @@ from markupsafe import Markup
 
 from portal.policies import current_policies
 from portal.policies.pages import PROCEDURE, Page
+from portal.web import language
 from portal.web.access import public
 from portal.web.public import bp
 
@@ -28,11 +29,12 @@ def render_markdown(text: str) -> Markup:
     return Markup(_MARKDOWN.render(text))  # noqa: S704  (escaped by markdown-it, html off)
 
 
-def segments(page: Page) -> list[tuple[str, Markup | str]]:
-    """("html", markup) for the association's text, ("block", name) for a generated table."""
+def segments(page: Page, lang: str | None = None) -> list[tuple[str, Markup | str]]:
+    """("html", markup) for the association's text in `lang` (else the default language),
+    ("block", name) for a generated table."""
     return [
         ("html", render_markdown(text)) if kind == "markdown" else ("block", text)
-        for kind, text in page.segments()
+        for kind, text in page.segments(lang)
     ]
 
 
@@ -42,7 +44,10 @@ def procedure():  # type: ignore[no-untyped-def]
     policies = current_policies()
     page = policies.pages[PROCEDURE]
     return render_template(
-        "public/procedure.html", page=page, segments=segments(page), policies=policies
+        "public/procedure.html",
+        page=page,
+        segments=segments(page, language.current_language()),
+        policies=policies,
     )
 
 
@@ -57,7 +62,7 @@ def category(slug: str):  # type: ignore[no-untyped-def]
     return render_template(
         "public/category.html",
         page=page,
-        segments=segments(page),
+        segments=segments(page, language.current_language()),
         policies=policies,
         category=found,
     )

@@ -172,8 +172,8 @@ BROKEN = [
     ),
     (
         "priorities.toml",
-        'label = "Low"',
-        'label = "Low"\nurgency = "meh"',
+        'label.en = "Low"',
+        'label.en = "Low"\nurgency = "meh"',
         "priorities.low.urgency",
         "unknown key (check the spelling)",
     ),
@@ -270,15 +270,15 @@ BROKEN = [
     ),
     (
         "responses.toml",
-        'subject = "{reference} has been escalated"',
-        'subject = "{reference.__class__} has been escalated"',
+        'subject.en = "{reference} has been escalated"',
+        'subject.en = "{reference.__class__} has been escalated"',
         "responses.escalated.subject",
         "unknown placeholder {reference.__class__}",
     ),
     (
         "responses.toml",
-        'subject = "We have received your grievance {reference}"',
-        'subject = "We have received your grievance {reference"',
+        'subject.en = "We have received your grievance {reference}"',
+        'subject.en = "We have received your grievance {reference"',
         "responses.acknowledgement.subject",
         "write {{ or }} for a literal brace",
     ),
@@ -291,8 +291,8 @@ BROKEN = [
     ),
     (
         "committees.toml",
-        'name = "Governance & Elections"',
-        'name = "  "',
+        'name.en = "Governance & Elections"',
+        'name.en = "  "',
         "committees.governance.name",
         "must not be empty",
     ),
@@ -392,8 +392,8 @@ def test_paths_inside_the_working_directory_are_shown_relative(
 
 def test_a_toml_syntax_error_names_the_line(policy_dir: Path) -> None:
     path = policy_dir / "categories.toml"
-    line = path.read_text(encoding="utf-8").splitlines().index('label = "Dues and billing"') + 1
-    edit(path, 'label = "Dues and billing"', 'label = "Dues and billing')
+    line = path.read_text(encoding="utf-8").splitlines().index('label.en = "Dues and billing"') + 1
+    edit(path, 'label.en = "Dues and billing"', 'label.en = "Dues and billing')
 
     (problem,) = problems_of(policy_dir)
 
@@ -542,14 +542,15 @@ def test_comments_and_layout_do_not_change_the_version(policy_dir: Path) -> None
 
 
 CHANGES = {
-    "committees.toml": ('name = "Member Services"', 'name = "Member services"'),
+    "languages.toml": ('supported = ["en", "ko"]', 'supported = ["ko", "en"]'),
+    "committees.toml": ('name.en = "Member Services"', 'name.en = "Member services"'),
     "categories.toml": ('"dues", "invoice*"', '"dues", "subscription*", "invoice*"'),
     "priorities.toml": ('resolution = "30 working days"', 'resolution = "25 working days"'),
     "calendar.toml": ('closes = "17:00"', 'closes = "17:30"'),
     "escalation.toml": ('appeal_window = "20 working days"', 'appeal_window = "25 working days"'),
     "retention.toml": ('withdrawn = "1 year"', 'withdrawn = "2 years"'),
     "survey.toml": ('reminder_after = "7 days"', 'reminder_after = "8 days"'),
-    "responses.toml": ('title = "Acknowledgement"', 'title = "Acknowledgment"'),
+    "responses.toml": ('title.en = "Acknowledgement"', 'title.en = "Acknowledgment"'),
     "triage.toml": ('"lawsuit",', '"lawsuit", "litigation",'),
     "procedure.md": ("## Your rights", "## Your rights as a member"),
     "categories/events.md": ("# Events and education", "# Events, courses and exams"),

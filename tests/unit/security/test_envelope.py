@@ -38,7 +38,7 @@ def test_new_data_key_is_random_256_bits():
 def test_wrap_round_trip_uses_active_kek():
     ring = KeyRing.generate().with_new_active_key()
     kid, wrapped = wrap_data_key(ring, DEK, CASE_A)
-    assert kid == "k2"
+    assert kid == ring.active_id
     assert unwrap_data_key(ring, kid, wrapped, CASE_A) == DEK
 
 
@@ -55,7 +55,8 @@ def test_wrapped_key_under_another_case_fails():
 
 
 def test_wrong_kek_fails():
-    ring, other = KeyRing.generate(), KeyRing.generate()
+    ring = KeyRing.generate()
+    other = KeyRing(keys={ring.active_id: new_data_key()}, active_id=ring.active_id)
     kid, wrapped = wrap_data_key(ring, DEK, CASE_A)
     with pytest.raises(DecryptionError):
         unwrap_data_key(other, kid, wrapped, CASE_A)
@@ -84,8 +85,24 @@ def test_tampered_wrapped_key_fails(index):
         unwrap_data_key(ring, kid, wrapped[:-1], CASE_A)
 
 
-def test_field_aad_names_table_column_row_and_version():
-    assert field_aad("parties", "name", "42") == f"parties|name|42|{FORMAT_VERSION}".encode()
+def test_field_aad_names_table_column_row_version_and_flags_unambiguously():
+    aad = field_aad("parties", "name", "42", "public=1")
+    for part in (b"parties", b"name", b"42", str(FORMAT_VERSION).encode(), b"public=1"):
+        assert len(part).to_bytes(4, "big") + part in aad
+    # Length prefixes: moving a separator between parts changes the bytes.
+    assert field_aad("a|b", "c", "1") != field_aad("a", "b|c", "1")
+    assert field_aad("ab", "c", "1") != field_aad("a", "bc", "1")
+    assert field_aad("t", "c", "1", "public=1") != field_aad("t", "c", "1", "public=0")
+
+
+def test_a_wrapped_key_relabelled_with_another_key_id_fails():
+    ring = KeyRing.generate()
+    first = ring.active_id
+    _kid, wrapped = wrap_data_key(ring, DEK, CASE_A)
+    # Same key bytes under a second id: the id is bound, so relabelling fails.
+    twin = KeyRing(keys={first: ring.get(first), "kother": ring.get(first)}, active_id=first)
+    with pytest.raises(DecryptionError):
+        unwrap_data_key(twin, "kother", wrapped, CASE_A)
 
 
 @settings(max_examples=60)
@@ -144,7 +161,7 @@ def test_short_blob_fails(blob):
 def test_unknown_version_fails():
     blob = encrypt_text(DEK, "x", AAD)
     with pytest.raises(DecryptionError, match="version"):
-        decrypt_text(DEK, b"\x02" + blob[1:], AAD)
+        decrypt_text(DEK, b"\x09" + blob[1:], AAD)
 
 
 def test_bytes_that_are_not_utf8_fail_as_text():

@@ -25,6 +25,7 @@ from portal.models.grievances import Attachment, Grievance
 from portal.models.users import User
 from portal.security import keys
 from portal.security.errors import KeyConfigError
+from portal.services import audit, keychecks
 from portal.services.references import next_reference
 from portal.storage import EvidenceStore
 from tests.conftest import PG_BASE, make_settings, postgres_database
@@ -56,7 +57,8 @@ def new_case(
     case.subject = subject
     case.narrative = narrative
     session.add(case)
-    session.flush()
+    # As intake does: a case never exists without its entry in the audit log.
+    audit.record(session, None, "case.filed", "grievance", case.id, now=now)
     return case
 
 
@@ -69,12 +71,10 @@ def attach(
     filename: str = "receipt.txt",
 ) -> Attachment:
     """An attachment row and its encrypted file in incoming/ (placed at commit)."""
-    att = Attachment(
-        grievance=case, uploaded_by=uploader, storage_id=store.new_id(), size=0, sha256=""
-    )
+    att = Attachment(grievance=case, uploaded_by=uploader, storage_id=store.new_id(), size=0)
     att.filename = filename  # also gives the row its id, which the file's aad names
     att.content_type = "text/plain"
-    att.size, att.sha256 = store.write(
+    att.size = store.write(
         session, att.storage_id, case.case_key(), att.content_aad(), io.BytesIO(data)
     )
     session.add(att)
@@ -121,6 +121,8 @@ def own_app(tmp_path: Path) -> Iterator[Flask]:
         own = create_app(make_settings(instance, url))
         engine = database(own).engine
         Base.metadata.create_all(engine)
+        # What the next start does on the new schema: record the keys, seal the empty log.
+        keychecks.check_at_startup(engine, keys.current())
         try:
             yield own
         finally:

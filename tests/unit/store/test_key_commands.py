@@ -17,6 +17,7 @@ from portal.db import database
 from portal.domain.roles import Role
 from portal.models.grievances import Grievance
 from portal.security import keys
+from portal.services import keychecks
 from portal.services import keyring as rotation
 from portal.storage import EvidenceStore
 from tests.factories import make_committee, make_user
@@ -65,6 +66,9 @@ def start_rotation_by_hand(app: Flask) -> keys.KeyRing:
     ring = material.ring.with_new_active_key()
     keys.save_ring(app.extensions["portal.settings"].keys_dir, ring)
     keys.install(keys.KeyMaterial(ring, material.index_root, material.secret_key))
+    with database(app).new_session() as s:  # as `keys rotate` does before saving
+        keychecks.register(s, keys.current())
+        s.commit()
     return ring
 
 
@@ -75,25 +79,28 @@ def test_status_lists_the_active_key_and_its_count(runner, session):
     result = runner.invoke(args=["keys", "status"])
 
     assert result.exit_code == 0, result.output
-    assert re.search(r"^k1\s+active\s+wraps 3 case keys$", result.output, re.M), result.output
+    k1 = keys.current().ring.active_id
+    assert re.search(rf"^{k1}\s+active\s+wraps 3 case keys$", result.output, re.M), result.output
 
 
 def test_rotate_creates_a_new_key_and_rewraps_every_case(seeded):
+    k1 = keys.current().ring.active_id
     result = seeded.test_cli_runner().invoke(args=["keys", "rotate", "--batch-size", "2"])
 
     assert result.exit_code == 0, result.output
-    assert "new active key k2" in result.output
-    assert "done: every case key is wrapped by k2" in result.output
-    assert ring_on_disk(seeded).active_id == "k2"
-    assert set(ring_on_disk(seeded).keys) == {"k1", "k2"}
-    assert keys.current().ring.active_id == "k2"
+    k2 = keys.current().ring.active_id
+    assert k2 != k1
+    assert f"new active key {k2}" in result.output
+    assert f"done: every case key is wrapped by {k2}" in result.output
+    assert ring_on_disk(seeded).active_id == k2
+    assert set(ring_on_disk(seeded).keys) == {k1, k2}
     with database(seeded).new_session() as s:
-        assert key_ids(s) == {"k2": len(SUBJECTS)}
+        assert key_ids(s) == {k2: len(SUBJECTS)}
     assert_all_decrypt(seeded)
 
     status = seeded.test_cli_runner().invoke(args=["keys", "status"])
-    assert re.search(r"^k1\s+wraps 0 case keys$", status.output, re.M), status.output
-    assert re.search(r"^k2\s+active\s+wraps 5 case keys$", status.output, re.M), status.output
+    assert re.search(rf"^{k1}\s+wraps 0 case keys$", status.output, re.M), status.output
+    assert re.search(rf"^{k2}\s+active\s+wraps 5 case keys$", status.output, re.M), status.output
 
 
 def test_rotate_leaves_the_data_keys_and_versions_alone(seeded):
@@ -114,53 +121,57 @@ def test_rotate_leaves_the_data_keys_and_versions_alone(seeded):
     assert after == before
 
 
-def test_an_interrupted_rotation_resumes_and_then_k1_retires(seeded):
+def test_an_interrupted_rotation_resumes_and_then_the_old_key_retires(seeded):
+    k1 = keys.current().ring.active_id
     ring = start_rotation_by_hand(seeded)
+    k2 = ring.active_id
     with database(seeded).new_session() as s:
-        assert rotation.rewrap_batch(s, ring, size=2) == 2
+        assert rotation.rewrap_batch(s, ring, rotation.RewrapProgress(), size=2) == 2
         s.commit()
-        assert key_ids(s) == {"k1": 3, "k2": 2}
+        assert key_ids(s) == {k1: 3, k2: 2}
     assert_all_decrypt(seeded)  # half-way, both keys are in the ring
     cli = seeded.test_cli_runner()
 
-    refused = cli.invoke(args=["keys", "retire", "k1"])
+    refused = cli.invoke(args=["keys", "retire", k1])
     assert refused.exit_code != 0
-    assert "k1 still wraps 3 data keys" in refused.output
+    assert f"{k1} still wraps 3 data keys" in refused.output
 
     resumed = cli.invoke(args=["keys", "rotate"])
     assert resumed.exit_code == 0, resumed.output
     assert "resuming: 3 case keys still wrapped by older keys" in resumed.output
     assert "new active key" not in resumed.output
-    assert "done: every case key is wrapped by k2" in resumed.output
+    assert f"done: every case key is wrapped by {k2}" in resumed.output
     with database(seeded).new_session() as s:
-        assert key_ids(s) == {"k2": 5}
+        assert key_ids(s) == {k2: 5}
     assert_all_decrypt(seeded)
 
-    retired = cli.invoke(args=["keys", "retire", "k1"])
+    retired = cli.invoke(args=["keys", "retire", k1])
     assert retired.exit_code == 0, retired.output
-    assert "retired k1" in retired.output
-    assert set(ring_on_disk(seeded).keys) == {"k2"}
-    assert set(keys.current().ring.keys) == {"k2"}
-    assert_all_decrypt(seeded)  # without k1 at all
+    assert f"retired {k1}" in retired.output
+    assert set(ring_on_disk(seeded).keys) == {k2}
+    assert set(keys.current().ring.keys) == {k2}
+    assert_all_decrypt(seeded)  # without the old key at all
     assert cli.invoke(args=["keys", "verify"]).exit_code == 0
 
 
 def test_retire_refuses_the_active_key(seeded):
-    result = seeded.test_cli_runner().invoke(args=["keys", "retire", "k1"])
+    k1 = keys.current().ring.active_id
+    result = seeded.test_cli_runner().invoke(args=["keys", "retire", k1])
 
     assert result.exit_code != 0
-    assert "k1 is the active key; rotate first" in result.output
-    assert set(ring_on_disk(seeded).keys) == {"k1"}
+    assert f"{k1} is the active key; rotate first" in result.output
+    assert set(ring_on_disk(seeded).keys) == {k1}
 
 
 def test_retire_refuses_a_key_still_in_use(seeded):
-    start_rotation_by_hand(seeded)  # k2 active, no case rewrapped yet
+    k1 = keys.current().ring.active_id
+    k2 = start_rotation_by_hand(seeded).active_id  # no case rewrapped yet
 
-    result = seeded.test_cli_runner().invoke(args=["keys", "retire", "k1"])
+    result = seeded.test_cli_runner().invoke(args=["keys", "retire", k1])
 
     assert result.exit_code != 0
-    assert "k1 still wraps 5 data keys; finish `flask keys rotate` first" in result.output
-    assert set(ring_on_disk(seeded).keys) == {"k1", "k2"}
+    assert f"{k1} still wraps 5 data keys; finish `flask keys rotate` first" in result.output
+    assert set(ring_on_disk(seeded).keys) == {k1, k2}
     assert_all_decrypt(seeded)
 
 
@@ -175,7 +186,8 @@ def test_retire_refuses_an_unknown_key(seeded):
 def store_with_files(app, session):  # type: ignore[no-untyped-def]
     cases = seed(session, 3)
     store = EvidenceStore(app.extensions["portal.settings"].files_dir)
-    files = [attach(session, store, c, c.member, f"evidence {c.subject}".encode()) for c in cases]
+    staff = make_user(session, Role.REVIEWER)
+    files = [attach(session, store, c, staff, f"evidence {c.subject}".encode()) for c in cases]
     session.commit()
     return cases, files, store
 
@@ -184,8 +196,8 @@ def test_verify_reports_counts_on_good_data(runner, store_with_files):
     result = runner.invoke(args=["keys", "verify"])
 
     assert result.exit_code == 0, result.output
-    # 3 cases x subject and narrative, 3 files x filename and content type.
-    assert "12 encrypted values and 3 files decrypted" in result.output
+    # 3 cases x subject, narrative and member link, 3 files x filename and content type.
+    assert "15 encrypted values and 3 files decrypted" in result.output
     assert "all encrypted data is readable" in result.output
 
 
@@ -237,7 +249,7 @@ def test_a_running_worker_picks_up_a_rotation_from_another_process(seeded):
     assert result.exit_code == 0, result.output
     # The web worker still holds the old ring, as if the CLI ran in another process.
     keys.install(before)
-    assert keys.current().ring.active_id == "k1"
     seeded.test_client().get("/")
-    assert keys.current().ring.active_id == "k2"
+    assert keys.current().ring.active_id != before.ring.active_id
+    assert keys.current().ring.active_id == ring_on_disk(seeded).active_id
     assert_all_decrypt(seeded)

@@ -32,8 +32,8 @@ $(I18N)/%/LC_MESSAGES/messages.mo: $(I18N)/%/LC_MESSAGES/messages.po | $(VENV)/.
 # empty (or fuzzy when similar to an old one): translate them before committing.
 translations: $(VENV)/.run-deps
 	$(BIN)/pybabel extract -F $(I18N)/babel.cfg $(BABEL_KEYWORDS) --add-location=file \
-	  --project portal --sort-by-file -o $(I18N)/messages.pot .
-	$(BIN)/pybabel update -i $(I18N)/messages.pot -d $(I18N) --ignore-pot-creation-date
+	  --project portal --sort-by-file --width=100 -o $(I18N)/messages.pot .
+	$(BIN)/pybabel update -i $(I18N)/messages.pot -d $(I18N) --width=100 --ignore-pot-creation-date
 	$(BIN)/pybabel compile -d $(I18N)
 
 # Debian packages the portal needs: WeasyPrint's Pango, fonts, and Chromium for browser tests.

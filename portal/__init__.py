@@ -24,7 +24,16 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     try:
         settings = settings or Settings.from_env()
-        material = keys.load_keys(settings.keys_dir, os.environ if not settings.testing else {})
+        env = os.environ if not settings.testing else {}
+        try:
+            material = keys.load_keys(settings.keys_dir, env)
+        except KeyConfigError:
+            # Ask the database whether it holds data, so the advice is never "init" then.
+            from portal.services.keychecks import url_holds_data
+
+            if not url_holds_data(settings.resolved_database_url):
+                raise
+            material = keys.load_keys(settings.keys_dir, env, holds_data=True)
         secret_key = settings.secret_key or material.secret_key
         settings = settings.with_(secret_key=secret_key)
         settings.check()

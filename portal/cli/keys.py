@@ -21,21 +21,6 @@ def _settings():  # type: ignore[no-untyped-def]
     return current_app.extensions["portal.settings"]
 
 
-def _database_holds_data(url: str) -> bool:
-    import sqlalchemy as sa
-
-    from portal.services.keychecks import holds_data
-
-    engine = db.make_engine(url)
-    try:
-        with engine.connect() as conn:
-            return holds_data(conn)
-    except sa.exc.OperationalError:
-        return False  # no database yet: a new installation
-    finally:
-        engine.dispose()
-
-
 @group.command("init")
 def init() -> None:
     """Create the key files of a new installation (never overwrites one).
@@ -49,7 +34,7 @@ def init() -> None:
     if not missing:
         click.echo(f"all keys present in {settings.keys_dir}")
         return
-    if _database_holds_data(settings.resolved_database_url):
+    if keychecks.url_holds_data(settings.resolved_database_url):
         raise click.ClickException(
             f"{', '.join(missing)} missing from {settings.keys_dir}, but the database already "
             "holds data sealed with the original keys. Restore the key files from the backup "

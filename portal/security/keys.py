@@ -44,6 +44,11 @@ _INIT_HINT = (
     "on a new installation run `flask keys init`; on one that holds data, restore the "
     "key files from the backup (a new key cannot read what the old one sealed)"
 )
+# Said instead when the database already holds data: a new key is never the answer.
+RESTORE_HINT = (
+    "the database holds data sealed with this key: restore the key files from the backup "
+    "of this installation (a new key cannot read what the old one sealed)"
+)
 
 
 def _b64decode(text: str, what: str) -> bytes:
@@ -91,7 +96,7 @@ class KeyRing:
         try:
             return self.keys[kid]
         except KeyError:
-            raise KeyNotFound(f"key {kid!r} is not in the key ring; {_INIT_HINT}") from None
+            raise KeyNotFound(f"key {kid!r} is not in the key ring; {RESTORE_HINT}") from None
 
     def with_new_active_key(self) -> KeyRing:
         kid = new_key_id()
@@ -241,7 +246,9 @@ def save_ring(keys_dir: Path, ring: KeyRing) -> Path:
     return path
 
 
-def _read_source(keys_dir: Path, name: str, env: Mapping[str, str], var: str) -> tuple[str, str]:
+def _read_source(
+    keys_dir: Path, name: str, env: Mapping[str, str], var: str, hint: str = _INIT_HINT
+) -> tuple[str, str]:
     """The text of one key and a label for messages; env wins over the file."""
     # An empty variable counts as unset, matching how Settings reads PORTAL_*.
     if value := env.get(var):
@@ -252,10 +259,10 @@ def _read_source(keys_dir: Path, name: str, env: Mapping[str, str], var: str) ->
         _check_private(path, label)
         return path.read_text(encoding="utf-8"), label
     except FileNotFoundError:
-        raise KeyConfigError(f"{label} is missing and {var} is not set; {_INIT_HINT}") from None
+        raise KeyConfigError(f"{label} is missing and {var} is not set; {hint}") from None
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "unreadable"
-        raise KeyConfigError(f"{label} cannot be read ({reason}); {_INIT_HINT}") from None
+        raise KeyConfigError(f"{label} cannot be read ({reason}); {hint}") from None
 
 
 def _check_private(path: Path, label: str) -> None:
@@ -280,26 +287,29 @@ def scrub_environment(env: dict[str, str] | os._Environ[str]) -> None:
         env.pop(var, None)
 
 
-def load_keys(keys_dir: Path, env: Mapping[str, str]) -> KeyMaterial:
-    """Load all three secrets or raise KeyConfigError naming the bad source."""
-    text, label = _read_source(keys_dir, KEK_FILE, env, ENV_KEK_RING)
+def load_keys(keys_dir: Path, env: Mapping[str, str], *, holds_data: bool = False) -> KeyMaterial:
+    """Load all three secrets or raise KeyConfigError naming the bad source.
+
+    `holds_data` (the database already has data) changes the advice: restore, never init."""
+    hint = RESTORE_HINT if holds_data else _INIT_HINT
+    text, label = _read_source(keys_dir, KEK_FILE, env, ENV_KEK_RING, hint)
     try:
         ring = KeyRing.from_json(text)
     except KeyConfigError as exc:
-        raise KeyConfigError(f"{label}: {exc}; {_INIT_HINT}") from None
+        raise KeyConfigError(f"{label}: {exc}; {hint}") from None
 
-    text, label = _read_source(keys_dir, INDEX_FILE, env, ENV_INDEX_KEY)
+    text, label = _read_source(keys_dir, INDEX_FILE, env, ENV_INDEX_KEY, hint)
     try:
         index_root = _b64decode(text, "the index key")
     except KeyConfigError as exc:
-        raise KeyConfigError(f"{label}: {exc}; {_INIT_HINT}") from None
+        raise KeyConfigError(f"{label}: {exc}; {hint}") from None
     if len(index_root) != KEY_BYTES:
-        raise KeyConfigError(f"{label}: the index key is not {KEY_BYTES} bytes; {_INIT_HINT}")
+        raise KeyConfigError(f"{label}: the index key is not {KEY_BYTES} bytes; {hint}")
 
-    text, label = _read_source(keys_dir, SECRET_FILE, env, ENV_SECRET_KEY)
+    text, label = _read_source(keys_dir, SECRET_FILE, env, ENV_SECRET_KEY, hint)
     secret_key = text.strip()
     if not secret_key:
-        raise KeyConfigError(f"{label}: the secret key is empty; {_INIT_HINT}")
+        raise KeyConfigError(f"{label}: the secret key is empty; {hint}")
 
     return KeyMaterial(
         ring=ring,

@@ -46,8 +46,12 @@ class Actor(Protocol):
     id: int
 
 
-def _holds_cases(session: Session) -> bool:
-    return session.scalar(sa.select(sa.exists().select_from(Grievance))) or False
+def _holds_cases(session: Session, besides: set[object] | None = None) -> bool:
+    """Whether any case exists, other than `besides` (cases this transaction is filing)."""
+    stmt = sa.select(Grievance.id)
+    if besides:
+        stmt = stmt.where(Grievance.id.not_in(besides))
+    return session.scalar(sa.select(stmt.limit(1).exists())) or False
 
 
 def _has_entries(session: Session, after: int = 0) -> bool:
@@ -64,7 +68,7 @@ def _select_head(session: Session) -> AuditHead | None:
     )
 
 
-def _lock_head(session: Session, root: bytes) -> AuditHead:
+def _lock_head(session: Session, root: bytes, new_cases: set[object]) -> AuditHead:
     """The head, locked, after checking it still seals the real newest entry.
 
     The genesis head is written when the keys are first registered (see
@@ -82,6 +86,10 @@ def _lock_head(session: Session, root: bytes) -> AuditHead:
             )
     if _has_entries(session, after=head.last_id):
         raise AuditChainBroken(f"entries after {head.last_id} exist beyond the head")
+    if head.last_id == 0 and _holds_cases(session, besides=new_cases):
+        # An empty chain beside cases filed earlier: the log was wiped and the
+        # (unchanging) genesis head put back.
+        raise AuditChainBroken("the log is empty while the database holds cases")
     return head
 
 
@@ -115,9 +123,10 @@ def record(
     Call it last in a transaction: pending changes are flushed first, so locks
     are always taken on the case before the head.
     """
+    new_cases = {obj.id for obj in session.new if isinstance(obj, Grievance)}
     session.flush()
     root = keys.current().index_root
-    head = _lock_head(session, root)
+    head = _lock_head(session, root, new_cases)
     body = dict(detail or {})
     if by_member:
         body["actor"] = CASE_MEMBER
@@ -189,10 +198,26 @@ def verify(
     yield from _verify_head(session, root, last_id, prev)
     if last_id == 0 and _holds_cases(session):
         yield Problem(None, "the log is empty while the database holds cases (it was wiped)")
+    elif unfiled := _cases_without_filing(session):
+        yield Problem(
+            None,
+            f"{unfiled} cases have no filing entry: entries were removed "
+            "(an older head may have been put back)",
+        )
     if anchor is not None and not anchored_seen:
         yield Problem(
             anchor.entry_id, "named by the anchor is gone: the log was cut or wiped since then"
         )
+
+
+def _cases_without_filing(session: Session) -> int:
+    """Cases whose `case.filed` entry is gone: catches a cut tail under a replayed head."""
+    filed = sa.select(AuditEntry.object_id).where(
+        AuditEntry.object_type == "grievance", AuditEntry.action == "case.filed"
+    )
+    ids = session.scalars(sa.select(Grievance.id)).all()
+    known = set(session.scalars(filed))
+    return sum(1 for case_id in ids if str(case_id) not in known)
 
 
 def _verify_head(session: Session, root: bytes, last_id: int, last_hash: str) -> Iterator[Problem]:

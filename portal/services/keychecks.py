@@ -52,6 +52,20 @@ def holds_data(bind: Connection | Session) -> bool:
     return False
 
 
+def url_holds_data(url: str) -> bool:
+    """`holds_data` for a database URL; a database that cannot be opened holds nothing yet."""
+    from portal.db import make_engine
+
+    engine = make_engine(url)
+    try:
+        with engine.connect().execution_options(**{READ_ONLY: True}) as conn:
+            return holds_data(conn)
+    except sa.exc.OperationalError:
+        return False
+    finally:
+        engine.dispose()
+
+
 def _insert(session: Session, rows: list[dict[str, str]]) -> None:
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     # Two workers starting at once both register: the second insert is a no-op.

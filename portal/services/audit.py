@@ -17,10 +17,9 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from portal.db import utcnow
+from portal.db import insert_for, utcnow
 from portal.models.audit import AuditEntry, AuditHead
 from portal.models.grievances import Grievance
 from portal.security import keys
@@ -97,10 +96,8 @@ def create_genesis(session: Session, root: bytes) -> None:
     """The empty chain's sealed head, for a database that never had a log."""
     if session.get(AuditHead, 1) is not None or _has_entries(session):
         return
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     session.execute(
-        insert(AuditHead)
+        insert_for(session)(AuditHead)
         .values(id=1, last_id=0, last_hash=GENESIS, scheme=SCHEME, mac=head_seal(root, 0, GENESIS))
         .on_conflict_do_nothing(index_elements=["id"])
     )

@@ -13,11 +13,10 @@ import hashlib
 import hmac
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
-from portal.db import READ_ONLY
+from portal.db import READ_ONLY, insert_for
 from portal.models.audit import AuditEntry
 from portal.models.grievances import Grievance
 from portal.models.keychecks import KeyCheck
@@ -40,13 +39,13 @@ def check_value(kind: str, key_id: str, key: bytes) -> str:
     ).hexdigest()
 
 
-def holds_data(bind: Connection | Session) -> bool:
+def holds_data(conn: Connection) -> bool:
     """Whether anything in this database was sealed by the keys (tables may not exist yet)."""
-    inspector = sa.inspect(bind if isinstance(bind, Connection) else bind.connection())
+    inspector = sa.inspect(conn)
     for model in (Grievance, AuditEntry, KeyCheck):
         if (
             inspector.has_table(model.__tablename__)
-            and bind.execute(sa.select(sa.exists().select_from(model))).scalar()
+            and conn.execute(sa.select(sa.exists().select_from(model))).scalar()
         ):
             return True
     return False
@@ -67,9 +66,8 @@ def url_holds_data(url: str) -> bool:
 
 
 def _insert(session: Session, rows: list[dict[str, str]]) -> None:
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     # Two workers starting at once both register: the second insert is a no-op.
-    session.execute(insert(KeyCheck).values(rows).on_conflict_do_nothing())
+    session.execute(insert_for(session)(KeyCheck).values(rows).on_conflict_do_nothing())
 
 
 def missing_checks(session: Session, material: KeyMaterial) -> list[dict[str, str]]:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from portal.db import insert_for
 from portal.models.grievances import ReferenceCounter
 
 
@@ -17,9 +17,8 @@ def next_reference(session: Session, now: datetime) -> str:
     rolls back returns its number with it; no one ever saw it, and a committed
     number is never handed out again."""
     year = now.year
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     session.execute(
-        insert(ReferenceCounter)
+        insert_for(session)(ReferenceCounter)
         .values(year=year, last=0)
         .on_conflict_do_nothing(index_elements=["year"])
     )

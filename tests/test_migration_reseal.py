@@ -12,7 +12,6 @@ import hmac
 import json
 import secrets
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -28,28 +27,11 @@ from portal.security import keys
 from portal.security.filecrypt import encrypt_stream
 from portal.services import audit
 from portal.storage import EvidenceStore
-from tests.conftest import PG_BASE, make_settings, postgres_database
+from tests.conftest import make_settings
 from tests.test_migrations import alembic_config
 
 BEFORE = "eea97d4eb92b"
 T0 = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
-
-
-@pytest.fixture(
-    params=[
-        "sqlite",
-        pytest.param(
-            "postgresql",
-            marks=pytest.mark.skipif(not PG_BASE, reason="PORTAL_TEST_POSTGRES is not set"),
-        ),
-    ]
-)
-def old_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'old.db'}"
-        return
-    with postgres_database("portal_reseal") as url:
-        yield url
 
 
 def seal_v1(dek: bytes, text: str, aad: str) -> bytes:
@@ -250,19 +232,19 @@ def write_old_installation(url: str, material: keys.KeyMaterial, store: Evidence
     return {"case": case_id, "event": event_id, "message": message_id, "attachment": att_id}
 
 
-def test_an_existing_installation_migrates_and_verifies(old_database_url: str, tmp_path: Path):
+def test_an_existing_installation_migrates_and_verifies(empty_database_url: str, tmp_path: Path):
     instance = tmp_path / "instance"
     keys.init_keys(instance / "keys")
     material = keys.load_keys(instance / "keys", {})
     store = EvidenceStore(instance / "evidence")
-    config = alembic_config(old_database_url)
+    config = alembic_config(empty_database_url)
     command.upgrade(config, BEFORE)
-    ids = write_old_installation(old_database_url, material, store)
+    ids = write_old_installation(empty_database_url, material, store)
 
     config.attributes["keys"] = material
     command.upgrade(config, "head")
 
-    app = create_app(make_settings(instance, old_database_url))
+    app = create_app(make_settings(instance, empty_database_url))
     try:
         with database(app).new_session() as s:
             case = s.get(Grievance, ids["case"])
@@ -293,13 +275,13 @@ def test_an_existing_installation_migrates_and_verifies(old_database_url: str, t
         database(app).engine.dispose()
 
 
-def test_the_migration_refuses_without_the_right_keys(old_database_url: str, tmp_path: Path):
+def test_the_migration_refuses_without_the_right_keys(empty_database_url: str, tmp_path: Path):
     instance = tmp_path / "instance"
     keys.init_keys(instance / "keys")
     material = keys.load_keys(instance / "keys", {})
-    config = alembic_config(old_database_url)
+    config = alembic_config(empty_database_url)
     command.upgrade(config, BEFORE)
-    write_old_installation(old_database_url, material, EvidenceStore(instance / "evidence"))
+    write_old_installation(empty_database_url, material, EvidenceStore(instance / "evidence"))
 
     other = keys.KeyMaterial(
         keys.KeyRing(

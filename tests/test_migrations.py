@@ -6,10 +6,8 @@ downgrade there would pull the tables from under every other test.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
@@ -17,28 +15,9 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from portal.db import Base, make_engine
-from tests.conftest import PG_BASE, postgres_database
 
 PYPROJECT = Path(__file__).resolve().parent.parent / "pyproject.toml"
 VERSION_TABLE = "alembic_version"
-
-
-@pytest.fixture(
-    params=[
-        "sqlite",
-        pytest.param(
-            "postgresql",
-            marks=pytest.mark.skipif(not PG_BASE, reason="PORTAL_TEST_POSTGRES is not set"),
-        ),
-    ]
-)
-def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A database with no tables at all: a new SQLite file, or a new PostgreSQL database."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'migrations.db'}"
-        return
-    with postgres_database("portal_migrations") as url:
-        yield url
 
 
 def alembic_config(url: str) -> Config:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pickle
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,21 +16,10 @@ from portal.config import ROOT
 from portal.policies import load_policies
 from portal.policies.loader import PolicyFileError
 from portal.policies.texts import LocalizedText, localize
+from tests.unit.policies.conftest import DEFAULT, edit
 
-DEFAULT = ROOT / "policies"
 SEOUL = ROOT / "policies" / "examples" / "seoul"
 HANGUL = re.compile("[\uac00-\ud7a3]")
-
-
-@pytest.fixture
-def policy_dir(tmp_path: Path) -> Path:
-    return Path(shutil.copytree(DEFAULT, tmp_path / "policies"))
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert text.count(old) == 1, f"{old!r} is not unique in {path.name}"
-    path.write_text(text.replace(old, new), encoding="utf-8")
 
 
 def problems_of(directory: Path) -> list[str]:

@@ -4,30 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 from flask import Flask
 
-from portal.config import ROOT
 from portal.domain.errors import PolicyError
 from portal.policies import current_policies, init_app, load_policies
 from portal.policies.loader import FILES, PolicyFileError, canonical_json
-
-DEFAULT = ROOT / "policies"
-
-
-@pytest.fixture
-def policy_dir(tmp_path: Path) -> Path:
-    """A private copy of the default policy set to break."""
-    return Path(shutil.copytree(DEFAULT, tmp_path / "policies"))
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert text.count(old) == 1, f"{old!r} is not unique in {path.name}"
-    path.write_text(text.replace(old, new), encoding="utf-8")
+from tests.unit.policies.conftest import DEFAULT, edit
 
 
 def problems_of(directory: Path) -> tuple:

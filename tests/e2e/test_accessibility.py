@@ -31,43 +31,58 @@ def people(live_server):  # type: ignore[no-untyped-def]
         session.commit()
 
 
-def test_visitor_pages(member_pages, people):
+@pytest.fixture(params=["en", "ko"])
+def pages(request, chromium, live_server):  # type: ignore[no-untyped-def]
+    """A member's browser in each language the portal speaks (Korean sends ko-KR)."""
+    from tests.e2e.conftest import TIMEOUT_MS, MemberPages
+
+    locale = {"en": "en-GB", "ko": "ko-KR"}[request.param]
+    context = chromium.new_context(locale=locale)
+    context.set_default_timeout(TIMEOUT_MS)
+    try:
+        yield MemberPages(context.new_page(), live_server, lang=request.param)
+    finally:
+        context.close()
+
+
+def test_visitor_pages(pages, people):
     found = []
     for path in ("/", "/sign-in", "/register", "/policies/", "/policies/harassment", "/nowhere"):
-        member_pages.open(path)
-        found += violations(member_pages.page)
+        pages.open(path)
+        found += violations(pages.page)
     assert found == []
+    assert pages.page.locator("html").get_attribute("lang") == pages.lang
 
 
-def test_member_pages(member_pages, people):
-    page = member_pages.page
-    member_pages.sign_in("a11y@example.org", PASSWORD)
+def test_member_pages(pages, people):
+    page, w = pages.page, pages.words
+    pages.sign_in("a11y@example.org", PASSWORD)
     found = violations(page)
-    member_pages.open("/grievances/new")
+    pages.open("/grievances/new")
     found += violations(page)
-    page.get_by_role("button", name="Review my grievance").click()  # empty: the error summary
+    page.get_by_role("button", name=w["review"]).click()  # empty: the error summary
     found += violations(page)
-    page.get_by_label("Dues and billing").check()
-    page.get_by_label("Short title").fill("Charged twice")
-    page.get_by_label("What happened").fill("Charged twice for dues.")
-    page.get_by_role("button", name="Review my grievance").click()
+    page.get_by_label(w["billing"]).check()
+    page.get_by_label(w["short_title"]).fill("Charged twice")
+    page.get_by_label(w["what_happened"]).fill("Charged twice for dues.")
+    page.get_by_role("button", name=w["review"]).click()
     found += violations(page)
-    page.get_by_role("button", name="Send my grievance").click()
+    page.get_by_role("button", name=w["send"]).click()
     found += violations(page)
-    page.get_by_role("link", name="Go to GRV-").click()
+    page.get_by_role("link", name=w["go_to_case"]).click()
     found += violations(page)
-    page.get_by_role("link", name="withdraw this grievance").click()
+    page.get_by_role("link", name=w["withdraw"]).click()
     found += violations(page)
-    member_pages.open("/my/grievances")
-    found += violations(page)
-    member_pages.open("/account")
-    found += violations(page)
+    for path in ("/my/grievances", "/account"):
+        pages.open(path)
+        found += violations(page)
     assert found == []
+    assert page.locator("html").get_attribute("lang") == pages.lang
 
 
-def test_staff_and_admin_pages(member_pages, people):
-    page = member_pages.page
-    member_pages.sign_in("a11y-admin@example.org", PASSWORD)
+def test_staff_and_admin_pages(pages, people):
+    page = pages.page
+    pages.sign_in("a11y-admin@example.org", PASSWORD)
     found = violations(page)
     for path in (
         "/admin/users/invite",
@@ -75,13 +90,13 @@ def test_staff_and_admin_pages(member_pages, people):
         "/admin/committees/1",
         "/admin/users/1",
     ):
-        member_pages.open(path)
+        pages.open(path)
         found += violations(page)
-    member_pages.sign_out()
-    member_pages.sign_in("a11y-rev@example.org", PASSWORD)
-    member_pages.open("/committee/record?q=ana")
+    pages.sign_out()
+    pages.sign_in("a11y-rev@example.org", PASSWORD)
+    pages.open("/committee/record?q=ana")
     found += violations(page)
-    page.get_by_role("link", name="Record for Ana Lee").click()
+    page.get_by_role("link", name=pages.words["record_for"].format(name="Ana Lee")).click()
     found += violations(page)
     assert found == []
 
@@ -114,55 +129,3 @@ def test_filing_works_with_javascript_off(chromium, live_server, people):
         pages.expect_heading("We have received your grievance")
     finally:
         context.close()
-
-
-def test_korean_pages(korean_member_pages, people):
-    """The same pages, read by a Korean browser: lang="ko" and every label still tied to its field."""
-    pages, page = korean_member_pages, korean_member_pages.page
-    found = []
-    for path in ("/", "/sign-in", "/register", "/policies/", "/policies/harassment", "/nowhere"):
-        pages.open(path)
-        found += violations(page)
-    pages.sign_in("a11y@example.org", PASSWORD)
-    found += violations(page)
-    pages.open("/grievances/new")
-    found += violations(page)
-    page.get_by_role("button", name="신청 내용 확인하기").click()  # empty: the error summary
-    found += violations(page)
-    page.get_by_label("회비 및 청구").check()
-    page.get_by_label("짧은 제목").fill("이중 청구")
-    page.get_by_label("있었던 일").fill("회비가 두 번 청구되었습니다.")
-    page.get_by_role("button", name="신청 내용 확인하기").click()
-    found += violations(page)
-    page.get_by_role("button", name="고충 신청 보내기").click()
-    found += violations(page)
-    page.get_by_role("link", name=" 보기").click()
-    found += violations(page)
-    page.get_by_role("link", name="이 고충 신청을 취하").click()
-    found += violations(page)
-    for path in ("/my/grievances", "/account"):
-        pages.open(path)
-        found += violations(page)
-    assert found == []
-    assert page.locator("html").get_attribute("lang") == "ko"
-
-
-def test_korean_staff_and_admin_pages(korean_member_pages, people):
-    pages, page = korean_member_pages, korean_member_pages.page
-    pages.sign_in("a11y-admin@example.org", PASSWORD)
-    found = violations(page)
-    for path in (
-        "/admin/users/invite",
-        "/admin/committees",
-        "/admin/committees/1",
-        "/admin/users/1",
-    ):
-        pages.open(path)
-        found += violations(page)
-    page.get_by_role("banner").get_by_role("button", name="로그아웃").click()
-    pages.sign_in("a11y-rev@example.org", PASSWORD)
-    pages.open("/committee/record?q=ana")
-    found += violations(page)
-    page.get_by_role("link", name="Ana Lee 님 대리 접수").click()
-    found += violations(page)
-    assert found == []

@@ -17,6 +17,7 @@ import re
 import secrets
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -161,28 +162,28 @@ def chromium(playwright: Playwright) -> Iterator[Browser]:
     browser.close()
 
 
-@pytest.fixture
-def browser_page(chromium: Browser) -> Iterator[Page]:
-    """A fresh page in a fresh browser context: no cookies from another test."""
-    context = chromium.new_context()
+@contextmanager
+def page_in(chromium: Browser, **context_options: object) -> Iterator[Page]:
+    """A fresh page in a fresh browser context (no cookies from another test)."""
+    context = chromium.new_context(**context_options)  # type: ignore[arg-type]
     context.set_default_timeout(TIMEOUT_MS)
-    page = context.new_page()
     try:
-        yield page
+        yield context.new_page()
     finally:
         context.close()
+
+
+@pytest.fixture
+def browser_page(chromium: Browser) -> Iterator[Page]:
+    with page_in(chromium) as page:
+        yield page
 
 
 @pytest.fixture
 def korean_page(chromium: Browser) -> Iterator[Page]:
     """A page in a browser set to Korean: it sends Accept-Language: ko-KR."""
-    context = chromium.new_context(locale="ko-KR")
-    context.set_default_timeout(TIMEOUT_MS)
-    page = context.new_page()
-    try:
+    with page_in(chromium, locale="ko-KR") as page:
         yield page
-    finally:
-        context.close()
 
 
 # --- page objects, one per role --------------------------------------------------

@@ -34,15 +34,11 @@ def people(live_server):  # type: ignore[no-untyped-def]
 @pytest.fixture(params=["en", "ko"])
 def pages(request, chromium, live_server):  # type: ignore[no-untyped-def]
     """A member's browser in each language the portal speaks (Korean sends ko-KR)."""
-    from tests.e2e.conftest import TIMEOUT_MS, MemberPages
+    from tests.e2e.conftest import MemberPages, page_in
 
     locale = {"en": "en-GB", "ko": "ko-KR"}[request.param]
-    context = chromium.new_context(locale=locale)
-    context.set_default_timeout(TIMEOUT_MS)
-    try:
-        yield MemberPages(context.new_page(), live_server, lang=request.param)
-    finally:
-        context.close()
+    with page_in(chromium, locale=locale) as page:
+        yield MemberPages(page, live_server, lang=request.param)
 
 
 def test_visitor_pages(pages, people):
@@ -113,19 +109,15 @@ def test_keyboard_users_reach_the_skip_link_first_and_it_moves_focus(member_page
 
 
 def test_filing_works_with_javascript_off(chromium, live_server, people):
-    from tests.e2e.conftest import MemberPages
+    from tests.e2e.conftest import MemberPages, page_in
 
-    context = chromium.new_context(java_script_enabled=False)
-    try:
-        pages = MemberPages(context.new_page(), live_server)
+    with page_in(chromium, java_script_enabled=False) as page:
+        pages = MemberPages(page, live_server)
         pages.sign_in("a11y@example.org", PASSWORD)
         pages.open("/grievances/new")
-        page = pages.page
         page.get_by_label("Events and education").check()
         page.get_by_label("Short title").fill("Certificate missing")
         page.get_by_label("What happened").fill("My CPD certificate never arrived.")
         page.get_by_role("button", name="Review my grievance").click()
         page.get_by_role("button", name="Send my grievance").click()
         pages.expect_heading("We have received your grievance")
-    finally:
-        context.close()

@@ -89,13 +89,11 @@ def test_a_korean_member_files_a_grievance_in_korean(
 def test_the_switch_works_without_javascript_and_is_kept_on_the_account(
     chromium, live_server, committees
 ):
-    from tests.e2e.conftest import MemberPages
+    from tests.e2e.conftest import MemberPages, page_in
 
-    context = chromium.new_context(java_script_enabled=False, locale="en-GB")
-    try:
-        pages = MemberPages(context.new_page(), live_server)
+    with page_in(chromium, java_script_enabled=False, locale="en-GB") as page:
+        pages = MemberPages(page, live_server)
         pages.register(name="Ana Park", email="ana@example.org", password=PASSWORD)
-        page = pages.page
         page.get_by_role("banner").get_by_role("button", name="한국어").click()
         pages.expect_heading("나의 고충 신청")
         expect(page).to_have_url(re.compile(r"/my/grievances$"))
@@ -105,5 +103,3 @@ def test_the_switch_works_without_javascript_and_is_kept_on_the_account(
         with live_server.session() as session:
             user = session.scalar(sa.select(User).where(User.email_key == "ana@example.org"))
             assert user.language == "ko"
-    finally:
-        context.close()

@@ -66,20 +66,44 @@ def register(
     password: str,
     mode: str,
     now: datetime | None = None,
-) -> User:
-    """Open registration of a member account."""
+) -> User | None:
+    """Open registration of a member account; None when the address or member number
+    already has one.
+
+    The caller answers both outcomes alike, so the form never tells a stranger who is a
+    member: no duplicate is created, nobody is signed in, the attempt is audited, and the
+    password is hashed anyway so the answer takes as long as a real registration."""
     if mode != "open":
         raise InvalidInput(_l("Accounts are created by invitation. Ask the association office."))
     email, email_key = normalise_email(email)
     number = normalise_member_number(member_number)
-    _ensure_unique(session, email_key, number)
     check_password(password)
+    password_hash = passwords.hash_password(password)
+    existing = session.scalar(
+        sa.select(User).where(
+            sa.or_(User.email_key == email_key, User.member_number == number)
+            if number
+            else User.email_key == email_key
+        )
+    )
+    if existing is not None:
+        matched = "email" if existing.email_key == email_key else "member_number"
+        audit.record(
+            session,
+            None,
+            "account.registration_repeated",
+            "user",
+            existing.id,
+            {"matched": matched},
+            now=now,
+        )
+        return None
     user = User(
         email=email,
         email_key=email_key,
         full_name=full_name.strip(),
         member_number=number,
-        password_hash=passwords.hash_password(password),
+        password_hash=password_hash,
         created_at=now or utcnow(),
     )
     user.set_roles({Role.MEMBER})

@@ -202,6 +202,7 @@ WORDS: dict[str, dict[str, str]] = {
         "sign_out": "Sign out",
         "signed_out": "You have signed out.",
         "create_account": "Create account",
+        "registered": "Thank you for registering",
         "my_grievances": "My grievances",
         "no_grievances": "You have not filed a grievance yet",
         "review": "Review my grievance",
@@ -223,6 +224,7 @@ WORDS: dict[str, dict[str, str]] = {
         "sign_out": "로그아웃",
         "signed_out": "로그아웃했습니다.",
         "create_account": "계정 만들기",
+        "registered": "가입해 주셔서 감사합니다",
         "my_grievances": "나의 고충 신청",
         "no_grievances": "아직 신청하신 고충이 없습니다",
         "review": "신청 내용 확인하기",
@@ -282,6 +284,9 @@ class MemberPages(Pages):
         self.page.get_by_label(w["password"], exact=True).fill(password)
         self.page.get_by_label(w["password_again"]).fill(password)
         self.page.get_by_role("button", name=w["create_account"]).click()
+        # The same answer whether or not the address was new; nobody is signed in.
+        self.expect_heading(w["registered"])
+        self.sign_in(email, password)
         self.expect_heading(w["my_grievances"])
 
     def expect_no_grievances(self) -> None:

@@ -39,6 +39,7 @@ MATRIX: list[tuple[str, set[object]]] = [
     ("/", {"*"}),
     ("/sign-in", {"*"}),
     ("/register", {"*"}),
+    ("/register/done", {"*"}),
     ("/policies/", {"*"}),
     ("/account", {Role.MEMBER, Role.REVIEWER, Role.CHAIR, Role.ADMIN, Role.AUDITOR}),
     ("/my/grievances", {Role.MEMBER}),

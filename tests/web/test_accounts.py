@@ -23,23 +23,76 @@ def register(browser, follow_redirects=False, **overrides):  # type: ignore[no-u
     return browser.submit("/register", data, follow_redirects=follow_redirects)
 
 
-def test_member_registers_and_lands_on_my_grievances(browser, session):
+THANKS = "Thank you for registering"
+
+
+def test_member_registers_then_signs_in(browser, session):
     response = register(browser, follow_redirects=True)
     html = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert "My grievances" in html and "You have not filed a grievance yet" in html
+    assert THANKS in html and "sign in with the password you just chose" in html
+    assert browser.get("/my/grievances").status_code == 302  # nobody was signed in
     user = session.scalar(sa.select(User).where(User.email_key == "nadia@example.org"))
     assert user is not None and user.roles == {Role.MEMBER}
     assert user.member_number == "M-2001"
     assert user.password_hash.startswith("$argon2id$")
+    assert browser.sign_in("nadia@example.org", GOOD).status_code == 302
+    assert "You have not filed a grievance yet" in browser.get("/my/grievances").get_data(
+        as_text=True
+    )
 
 
-def test_email_is_unique_regardless_of_case(browser, session):
+def test_an_existing_email_or_member_number_gets_the_same_answer_as_a_new_one(
+    app, browser, session
+):
+    from portal.models.audit import AuditEntry
+
+    owner = make_user(session, email="taken@example.org", member_number="M-7")
+    session.commit()
+    before = owner.password_hash
+    fresh = register(browser, email="new@example.org", member_number="")
+    taken_email = register(browser, email="TAKEN@example.org", member_number="")
+    taken_number = register(browser, email="other@example.org", member_number="m-7")
+    answers = {(r.status_code, r.headers["Location"]) for r in (fresh, taken_email, taken_number)}
+    assert answers == {(303, "/register/done")}
+    html = browser.get("/register/done").get_data(as_text=True)
+    assert "already exists" not in html and "already has an account" not in html
+    keys = session.scalars(sa.select(User.email_key).order_by(User.email_key)).all()
+    assert keys == ["new@example.org", "taken@example.org"]  # no duplicate, no other@
+    session.refresh(owner)
+    assert owner.password_hash == before
+    assert browser.get("/my/grievances").status_code == 302  # nobody signed in
+    repeated = session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.action == "account.registration_repeated")
+    ).all()
+    assert [e.object_id for e in repeated] == [str(owner.id), str(owner.id)]
+
+
+def test_a_repeated_registration_hashes_a_password_like_a_new_one(session, monkeypatch):
+    from portal.security import passwords
+    from portal.services import accounts
+
     make_user(session, email="taken@example.org")
     session.commit()
-    response = register(browser, email="TAKEN@example.org")
+    calls: list[str] = []
+    real = passwords.hash_password
+    monkeypatch.setattr(passwords, "hash_password", lambda p: calls.append(p) or real(p))
+    for email in ("taken@example.org", "fresh@example.org"):
+        accounts.register(
+            session, full_name="X", email=email, member_number=None, password=GOOD, mode="open"
+        )
+    assert calls == [GOOD, GOOD]
+
+
+def test_password_rules_are_reported_with_every_other_mistake(browser, session):
+    response = register(
+        browser, full_name="", email="not an address", password="tiny-pass", confirm="tiny-pass"
+    )
+    html = response.get_data(as_text=True)
     assert response.status_code == 400
-    assert "An account with this email address already exists." in response.get_data(as_text=True)
+    assert "Enter your full name." in html
+    assert "Enter a valid email address" in html
+    assert "Use at least 12 characters." in html
 
 
 def test_bad_registration_keeps_values_and_explains_each_field(browser, session):
@@ -189,7 +242,6 @@ def test_csrf_missing_is_refused_with_a_friendly_page(client, session):
 
 def test_sign_in_uses_the_same_email_rules_as_registration(browser, session):
     register(browser, email="user@xn--bcher-kva.de")
-    browser.sign_out()
     assert browser.sign_in("user@xn--bcher-kva.de", GOOD).status_code == 302
     browser.sign_out()
     assert browser.sign_in("USER@bücher.de", GOOD).status_code == 302

@@ -2,10 +2,12 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length, Optional
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
 
+from portal.domain.errors import InvalidInput
 from portal.i18n import _l
-from portal.security.passwords import MAX_LENGTH, MIN_LENGTH
+from portal.security.passwords import MAX_LENGTH, MIN_LENGTH, password_problem
+from portal.services.accounts import normalise_email
 
 PASSWORD_HINT = _l(
     "At least %(min)d characters. A short sentence is easy to remember.", min=MIN_LENGTH
@@ -58,6 +60,19 @@ class RegisterForm(FlaskForm):
     )
     password = _new_password(_l("Password"))
     confirm = _confirm("password")
+
+    # The service checks both again; checking them here reports them in the same
+    # round as every other mistake on the form.
+    def validate_email(self, field: EmailField) -> None:
+        try:
+            normalise_email(field.data or "")
+        except InvalidInput as exc:
+            raise ValidationError(str(exc)) from None
+
+    def validate_password(self, field: PasswordField) -> None:
+        problem = password_problem(field.data or "")
+        if problem and not field.errors:
+            raise ValidationError(str(problem))
 
 
 class ChangePasswordForm(FlaskForm):

@@ -3,6 +3,7 @@ from __future__ import annotations
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
 from portal import db
 from portal.domain.errors import InvalidInput
@@ -29,7 +30,8 @@ def register():  # type: ignore[no-untyped-def]
     form = RegisterForm()
     if form.validate_on_submit():
         try:
-            user = accounts.register(
+            # None when the address or member number already has an account.
+            accounts.register(
                 db.session(),
                 full_name=form.full_name.data or "",
                 email=form.email.data or "",
@@ -37,15 +39,25 @@ def register():  # type: ignore[no-untyped-def]
                 password=form.password.data or "",
                 mode=_registration_mode(),
             )
+            db.commit()
         except InvalidInput as exc:
             db.session().rollback()
             attach_error(form, exc)
-        else:
-            sessions.sign_in(user)
-            db.commit()
-            flash(_("Welcome. Your account is ready."), "success")
-            return redirect(url_for("member.my_grievances"))
-    return render_template("auth/register.html", form=form), 400 if form.errors else 200
+        except IntegrityError:
+            # The same address registered at the same moment: the same answer as always.
+            db.session().rollback()
+        if not form.errors and not form.form_errors:
+            # A new account and an address that already has one get the same page, and
+            # nobody is signed in, so the form never tells who is a member.
+            return redirect(url_for("auth.registered"), 303)
+    status = 400 if form.errors or form.form_errors else 200
+    return render_template("auth/register.html", form=form), status
+
+
+@bp.get("/register/done")
+@public
+def registered():  # type: ignore[no-untyped-def]
+    return render_template("auth/registered.html")
 
 
 def _email_key() -> str:

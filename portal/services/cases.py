@@ -104,6 +104,7 @@ def member_case(
             selectinload(Grievance.messages),
             selectinload(Grievance.attachments),
             selectinload(Grievance.committee),
+            selectinload(Grievance.assignee),
         )
     )
     if case is None:

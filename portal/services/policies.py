@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -66,17 +67,90 @@ def snapshot_of(row: PolicyVersion) -> dict[str, Any]:
     return json.loads(row.content)
 
 
+def previous_version(session: Session, row: PolicyVersion) -> PolicyVersion | None:
+    """The version recorded just before `row`, or None for the first one."""
+    return session.scalar(
+        sa.select(PolicyVersion)
+        .where(PolicyVersion.recorded_at < row.recorded_at)
+        .order_by(PolicyVersion.recorded_at.desc())
+        .limit(1)
+    )
+
+
+@dataclass(frozen=True)
+class Change:
+    """One difference between two snapshots.
+
+    `kind` is one of: file_added, file_removed, key_added, key_removed, item_added,
+    item_removed, reordered, text_changed (with `lines`, a unified diff), value_changed.
+    `before`/`after` are the values shown as JSON text."""
+
+    file: str
+    path: str
+    kind: str
+    before: str = ""
+    after: str = ""
+    lines: tuple[str, ...] = ()
+
+    def line(self) -> str:
+        """The change as one line of `flask policies diff`."""
+        where = f"{self.file}: {self.path}" if self.path else self.file
+        match self.kind:
+            case "file_added" | "file_removed":
+                return f"{self.file}: {self.kind.removeprefix('file_')}"
+            case "key_removed":
+                return f"{where}: removed (was {self.before})"
+            case "key_added":
+                return f"{where}: added {self.after}"
+            case "item_removed":
+                return f"{where}: removed {self.before}"
+            case "item_added":
+                return f"{where}: added {self.after}"
+            case "reordered":
+                return f"{where}: reordered"
+            case "text_changed":
+                return f"{where}: changed"
+            case _:
+                return f"{where}: {self.before} → {self.after}"
+
+
+def changes_between(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
+    """What changed from `old` to `new`, file by file, entry by entry."""
+    changes: list[Change] = []
+    for file in sorted(old.keys() | new.keys()):
+        if file not in new:
+            changes.append(Change(file, "", "file_removed"))
+        elif file not in old:
+            changes.append(Change(file, "", "file_added"))
+        elif old[file] != new[file]:
+            _walk(file, "", old[file], new[file], changes)
+    return changes
+
+
 def diff_snapshots(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     """What changed from `old` to `new`, one line per entry (pages as unified diffs)."""
     lines: list[str] = []
-    for file in sorted(old.keys() | new.keys()):
-        if file not in new:
-            lines.append(f"{file}: removed")
-        elif file not in old:
-            lines.append(f"{file}: added")
-        elif old[file] != new[file]:
-            _walk(file, "", old[file], new[file], lines)
+    for change in changes_between(old, new):
+        lines.append(change.line())
+        lines.extend(f"    {line}" for line in change.lines)
     return lines
+
+
+@dataclass(frozen=True)
+class VersionChanges:
+    """A stored version, the one recorded before it, and what changed between them."""
+
+    version: PolicyVersion
+    previous: PolicyVersion | None
+    changes: list[Change]
+
+
+def version_changes(session: Session, version: str) -> VersionChanges:
+    """What changed in `version` (full hash or unique prefix) since the version before it."""
+    row = find_policy_version(session, version)
+    previous = previous_version(session, row)
+    changes = changes_between(snapshot_of(previous), snapshot_of(row)) if previous else []
+    return VersionChanges(row, previous, changes)
 
 
 def _path(prefix: str, key: str) -> str:
@@ -88,27 +162,26 @@ def _show(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _walk(file: str, path: str, a: Any, b: Any, lines: list[str]) -> None:
-    where = f"{file}: {path}" if path else file
+def _walk(file: str, path: str, a: Any, b: Any, changes: list[Change]) -> None:
     if isinstance(a, dict) and isinstance(b, dict):
         for key in [*a, *(k for k in b if k not in a)]:
+            where = _path(path, key)
             if key not in b:
-                lines.append(f"{file}: {_path(path, key)}: removed (was {_show(a[key])})")
+                changes.append(Change(file, where, "key_removed", before=_show(a[key])))
             elif key not in a:
-                lines.append(f"{file}: {_path(path, key)}: added {_show(b[key])}")
+                changes.append(Change(file, where, "key_added", after=_show(b[key])))
             elif a[key] != b[key]:
-                _walk(file, _path(path, key), a[key], b[key], lines)
+                _walk(file, where, a[key], b[key], changes)
     elif isinstance(a, list) and isinstance(b, list):
         before, after = [_show(x) for x in a], [_show(x) for x in b]
         removed = [x for x in before if x not in after]
         added = [x for x in after if x not in before]
-        lines.extend(f"{where}: removed {x}" for x in removed)
-        lines.extend(f"{where}: added {x}" for x in added)
+        changes.extend(Change(file, path, "item_removed", before=x) for x in removed)
+        changes.extend(Change(file, path, "item_added", after=x) for x in added)
         if not removed and not added:
-            lines.append(f"{where}: reordered")
+            changes.append(Change(file, path, "reordered"))
     elif isinstance(a, str) and isinstance(b, str) and ("\n" in a or "\n" in b):
-        lines.append(f"{where}: changed")
         diff = difflib.unified_diff(a.splitlines(), b.splitlines(), lineterm="", n=1)
-        lines.extend(f"    {line}" for line in list(diff)[2:])  # skip the ---/+++ header
+        changes.append(Change(file, path, "text_changed", lines=tuple(list(diff)[2:])))
     else:
-        lines.append(f"{where}: {_show(a)} → {_show(b)}")
+        changes.append(Change(file, path, "value_changed", before=_show(a), after=_show(b)))

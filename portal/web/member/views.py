@@ -14,7 +14,7 @@ from portal.domain.errors import InvalidInput
 from portal.domain.roles import Role
 from portal.policies import current_policies
 from portal.policies.texts import localize
-from portal.services import cases, evidence, intake
+from portal.services import cases, evidence, intake, promises
 from portal.services.triage import triage
 from portal.web.access import roles
 from portal.web.casework import file_once, store, upload_rules, uploads
@@ -157,6 +157,7 @@ def _case_page(found, message_form, evidence_form, status=200):  # type: ignore[
             case=found,
             info=workflow.info(found.status),
             next=cases.next_date(found, policies, utcnow()),
+            promises=promises.case_promises(db.session(), found, policies),
             events=cases.public_events(found),
             message_form=message_form,
             evidence_form=evidence_form,

@@ -7,19 +7,23 @@ ladder, a category's summary) are generated from the TOML at the page's
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from flask import abort, render_template
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
+from portal import db
 from portal.policies import current_policies
 from portal.policies.pages import PROCEDURE, Page
+from portal.services import policies as policy_versions
 from portal.web import language
 from portal.web.access import public
 from portal.web.public import bp
 
 # Raw HTML off: anything HTML-like in a page is shown as text, never run.
+FULL_VERSION = re.compile(r"[0-9a-f]{64}")
 _MARKDOWN = MarkdownIt("commonmark", {"html": False}).enable("table")
 
 
@@ -66,3 +70,16 @@ def category(slug: str):  # type: ignore[no-untyped-def]
         policies=policies,
         category=found,
     )
+
+
+@bp.get("/policies/versions/<version>")
+@public
+def procedure_version(version: str):  # type: ignore[no-untyped-def]
+    """What changed in one recorded version of the procedure, since the version before it."""
+    if not FULL_VERSION.fullmatch(version):
+        abort(404)
+    try:
+        found = policy_versions.version_changes(db.session(), version)
+    except policy_versions.UnknownVersion:
+        abort(404)
+    return render_template("public/version.html", found=found, current=current_policies().version)

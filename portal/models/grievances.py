@@ -110,16 +110,36 @@ class Grievance(Encrypted, Base):
     __mapper_args__: dict[str, Any] = {"version_id_col": version}
 
     @classmethod
-    def new(cls, member: User, **values: Any) -> Grievance:
-        """A member's case with its own data key, wrapped by the active key-encryption key."""
-        case = cls(id=uuid.uuid4(), member_digest=member_digest(member.id), **values)
+    def new(
+        cls, member: User | None, claimant_email: bytes | None = None, **values: Any
+    ) -> Grievance:
+        """A member's case with its own data key, wrapped by the active key-encryption key.
+
+        Without a member the case was recorded for someone without an account (whose email
+        index, if any, is `claimant_email`): it belongs to nobody until it is claimed."""
+        case_id = uuid.uuid4()
+        if member is not None:
+            digest = member_digest(member.id)
+        else:
+            digest = unclaimed_digest(case_id, claimant_email)
+        case = cls(id=case_id, member_digest=digest, **values)
         dek = new_data_key()
         case.dek_key_id, case.dek_wrapped = wrap_data_key(
             keys.current().ring, dek, case_aad(case.id, case.member_digest)
         )
         case._dek = dek
-        case.member_ref = str(member.id)
+        case.member_ref = str(member.id) if member is not None else ""
         return case
+
+    def hand_to(self, member: User) -> None:
+        """Make this case `member`'s: the link and the data key's wrap are sealed anew
+        (only the portal, holding the keys, can do this; a database writer cannot)."""
+        dek = self.case_key()
+        self.member_digest = member_digest(member.id)
+        self.dek_key_id, self.dek_wrapped = wrap_data_key(
+            keys.current().ring, dek, case_aad(self.id, self.member_digest)
+        )
+        self.member_ref = str(member.id)
 
     def case_key(self) -> bytes:
         dek: bytes | None = self.__dict__.get("_dek")
@@ -137,6 +157,7 @@ class Grievance(Encrypted, Base):
         return hmac.compare_digest(bytes(self.member_digest), member_digest(user.id))
 
     def member_user_id(self) -> int:
+        """The member's user id; 0 while the case waits to be claimed."""
         return int(self.member_ref or 0)
 
 
@@ -282,3 +303,34 @@ class ReferenceCounter(Base):
 
     year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     last: Mapped[int] = mapped_column(default=0)
+
+
+def unclaimed_digest(case_id: uuid.UUID, email_digest: bytes | None) -> bytes:
+    """The member digest of a case recorded for someone without an account.
+
+    It binds the case to the claimant's email index, so a database writer who copies
+    their own email index onto someone else's claimant row cannot make the claim check
+    pass; and it matches no user's digest, so nobody sees the case until it is claimed."""
+    email = bytes(email_digest).hex() if email_digest else "-"
+    return blind_index(keys.current().index_root, "case-unclaimed", f"{case_id}|{email}")
+
+
+class Claimant(_CaseChild, Base):
+    """The person a case was recorded for when they had no account: their name and contact,
+    encrypted, until they claim the case by registering with that email and the claim code
+    the office gave them (derived from the case id, see services/claims.py)."""
+
+    __tablename__ = "claimants"
+
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True, default=uuid.uuid4)
+    grievance_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("grievances.id", ondelete="CASCADE"), unique=True
+    )
+    # A keyed index of the email (never the address itself), to find the case at registration.
+    email_digest: Mapped[bytes | None] = mapped_column(sa.LargeBinary(32), index=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    full_name = EncryptedText(required=True)
+    email = EncryptedText()
+    phone = EncryptedText()
+
+    grievance: Mapped[Grievance] = relationship()

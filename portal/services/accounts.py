@@ -17,7 +17,7 @@ from portal.domain.roles import Role
 from portal.i18n import LANGUAGES, _l
 from portal.models.users import PasswordToken, User, UserSession
 from portal.security import passwords
-from portal.services import audit
+from portal.services import audit, claims
 
 INVITE_LIFETIME = timedelta(days=7)
 
@@ -65,6 +65,7 @@ def register(
     member_number: str | None,
     password: str,
     mode: str,
+    claim_code: str = "",
     now: datetime | None = None,
 ) -> User | None:
     """Open registration of a member account; None when the address or member number
@@ -72,7 +73,10 @@ def register(
 
     The caller answers both outcomes alike, so the form never tells a stranger who is a
     member: no duplicate is created, nobody is signed in, the attempt is audited, and the
-    password is hashed anyway so the answer takes as long as a real registration."""
+    password is hashed anyway so the answer takes as long as a real registration.
+
+    With the claim code the office gave them, the cases staff recorded for this email
+    before the person had an account become theirs (each claim audited)."""
     if mode != "open":
         raise InvalidInput(_l("Accounts are created by invitation. Ask the association office."))
     email, email_key = normalise_email(email)
@@ -110,6 +114,7 @@ def register(
     session.add(user)
     session.flush()
     audit.record(session, user, "account.registered", "user", user.id, now=now)
+    claims.claim_recorded_cases(session, user, claim_code, now=now)
     return user
 
 

@@ -22,7 +22,7 @@ from portal.models.users import User
 from portal.policies.types import PolicySet
 from portal.security import keys
 from portal.security.blind_index import blind_index
-from portal.services import audit, evidence, references, timeline
+from portal.services import audit, claims, evidence, recording, references, timeline
 from portal.services.access import require_role
 from portal.services.policies import record_policy_version
 from portal.services.triage import triage
@@ -39,6 +39,7 @@ CHANNEL_LABELS = {WEB: _l("Online"), **STAFF_CHANNELS}
 
 MAX_SUBJECT = 200
 MAX_TEXT = 20000
+MIN_SEARCH = 3  # fewer characters would list half the membership
 
 
 @dataclass
@@ -57,11 +58,18 @@ class Filing:
     channel: str = WEB
     submission_token: str | None = None
     uploads: list[evidence.Upload] = field(default_factory=list)
+    # Only when staff record it: when it reached us, their own note, and who it is for
+    # when that person has no account.
+    received_at: datetime | None = None
+    internal_note: str = ""
+    claimant: claims.ClaimantDetails | None = None
 
 
-def local_zone(member: User, policies: PolicySet) -> ZoneInfo:
+def local_zone(member: User | None, policies: PolicySet) -> ZoneInfo:
     """The member's own time zone, else the association's."""
-    return ZoneInfo(member.timezone) if member.timezone else policies.calendar.time_zone
+    if member is not None and member.timezone:
+        return ZoneInfo(member.timezone)
+    return policies.calendar.time_zone
 
 
 def today_for(member: User, policies: PolicySet, now: datetime | None = None) -> date:
@@ -118,7 +126,9 @@ def find_by_token(session: Session, token: str) -> Grievance | None:
 TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
 
-def _already_sent(session: Session, member: User, filing: Filing) -> Grievance | None:
+def _already_sent(
+    session: Session, actor: User, member: User | None, filing: Filing
+) -> Grievance | None:
     """The case this very form already filed, if it was sent before."""
     token = filing.submission_token or ""
     if not TOKEN_RE.fullmatch(token):
@@ -126,7 +136,7 @@ def _already_sent(session: Session, member: User, filing: Filing) -> Grievance |
     existing = find_by_token(session, token)
     if existing is None:
         return None
-    if not existing.belongs_to(member):
+    if not sent_for(existing, actor, member):
         raise InvalidInput(_l("This form is out of date. Please start your grievance again."))
     if (existing.subject, existing.narrative) != (filing.subject.strip(), filing.narrative.strip()):
         # Back, edit, send again: say so rather than silently keep the first version.
@@ -140,7 +150,22 @@ def _already_sent(session: Session, member: User, filing: Filing) -> Grievance |
     return existing
 
 
-def _authorise(actor: User, member: User, channel: str) -> None:
+def sent_for(case: Grievance, actor: User, member: User | None) -> bool:
+    """Whether `case` is the one this sender filed for this member (or for nobody yet)."""
+    if member is not None:
+        return case.belongs_to(member)
+    return case.recorded_by_id == actor.id and case.member_user_id() == 0
+
+
+def _authorise(actor: User, member: User | None, filing: Filing) -> None:
+    channel = filing.channel
+    if member is None:
+        require_role(actor, Role.REVIEWER, Role.CHAIR)
+        if channel not in STAFF_CHANNELS:
+            raise InvalidInput(_l("Choose how the grievance reached us."), "channel")
+        if filing.claimant is None:
+            raise InvalidInput(_l("Choose an active member."), "member")
+        return
     if channel == WEB:
         if actor.id != member.id:
             raise PermissionDenied(_l("Only the member can file online for themselves."))
@@ -158,7 +183,7 @@ def _authorise(actor: User, member: User, channel: str) -> None:
 def file_grievance(
     session: Session,
     actor: User,
-    member: User,
+    member: User | None,
     filing: Filing,
     policies: PolicySet,
     store: EvidenceStore,
@@ -167,15 +192,22 @@ def file_grievance(
     lang: str | None = None,
 ) -> Grievance:
     """Store the case, its evidence, first events and audit entry in one transaction; the
-    acknowledgement is written in `lang` (else the association's default language)."""
+    acknowledgement is written in `lang` (else the association's default language).
+
+    Staff may record for someone without an account (`member` None, `filing.claimant` set),
+    give the time it was received (the clock starts then) and add an internal note."""
     now = now or utcnow()
-    _authorise(actor, member, filing.channel)
+    _authorise(actor, member, filing)
     if filing.submission_token:
-        existing = _already_sent(session, member, filing)
+        existing = _already_sent(session, actor, member, filing)
         if existing is not None:
             return existing  # the same form sent twice
     tz = local_zone(member, policies)
     validate(filing, policies, now.astimezone(tz).date())
+    staff = filing.channel != WEB
+    received = recording.check_received(filing.received_at if staff else None, now)
+    recording.check_note(filing.internal_note)
+    claimant = claims.check_details(filing.claimant) if member is None and filing.claimant else None
     checked = evidence.check_uploads(filing.uploads, upload_rules)
 
     category = policies.categories[filing.category]
@@ -190,12 +222,15 @@ def file_grievance(
         )
     suggestion = triage(f"{filing.subject}\n{filing.narrative}", policies)
     priority = suggestion.priority_for(category.default_priority, policies)
-    first_due, resolution_due = sla.due_dates(now, policies.priorities[priority], policies.calendar)
+    first_due, resolution_due = sla.due_dates(
+        received, policies.priorities[priority], policies.calendar
+    )
 
     case = Grievance.new(
         reference=references.next_reference(session, now),
         member=member,
-        recorded_by=actor if filing.channel != WEB else None,
+        claimant_email=claims.email_index(claimant.email) if claimant and claimant.email else None,
+        recorded_by=actor if staff else None,
         channel=filing.channel,
         category=category.slug,
         priority=priority,
@@ -204,7 +239,7 @@ def file_grievance(
         identity_hidden=filing.hide_identity,
         policy_version=policies.version,
         occurred_on=filing.occurred_on,
-        submitted_at=now,
+        submitted_at=received,
         last_activity_at=now,
         first_response_due_at=first_due,
         resolution_due_at=resolution_due,
@@ -216,19 +251,24 @@ def file_grievance(
     case.desired_outcome = filing.desired_outcome.strip() or None
     case.triage_reason = suggestion.reason
     session.add(case)
+    if claimant is not None:
+        claims.add_claimant(session, case, claimant)
+    if staff:
+        recording.add_internal_note(case, actor, filing.internal_note, now)
     _index_parties(session, case, filing)
     channel = filing.channel.replace("_", " ")  # the record stays English, whoever files
     detail = "Filed online" if filing.channel == WEB else f"Recorded by staff ({channel})"
-    by_member = actor.id == member.id
+    by_member = member is not None and actor.id == member.id
     timeline.add_event(
         case,
         "filed",
         None if by_member else actor,
         detail=detail,
         to_status=Status.SUBMITTED,
-        now=now,
+        now=received,
     )
-    case.acknowledgement = acknowledgement_text(case, member, committee, policies, tz, lang)
+    name = member.full_name if member is not None else claimant.full_name if claimant else ""
+    case.acknowledgement = acknowledgement_text(case, name, committee, policies, tz, lang)
     evidence.store_uploads(session, store, case, actor, checked, from_member=True, now=now)
     # record() flushes the case first, so its row is written before the head is locked.
     audit.record(
@@ -237,7 +277,12 @@ def file_grievance(
         "case.filed",
         "grievance",
         case.id,
-        {"reference": case.reference, "channel": filing.channel, "files": len(checked)},
+        {
+            "reference": case.reference,
+            "channel": filing.channel,
+            "files": len(checked),
+            **({"for": "person without an account"} if member is None else {}),
+        },
         now=now,
         by_member=by_member,
     )
@@ -303,7 +348,7 @@ def when(moment: datetime, tz: ZoneInfo, language: str = FALLBACK) -> str:
 
 def acknowledgement_text(
     case: Grievance,
-    member: User,
+    member_name: str,
     committee: Committee,
     policies: PolicySet,
     tz: ZoneInfo,
@@ -316,7 +361,7 @@ def acknowledgement_text(
     written_in = lang or policies.languages.default
     _subject, body = policies.canned_responses["acknowledgement"].render(
         lang,
-        member_name=member.full_name,
+        member_name=member_name,
         reference=case.reference,
         due_date=when(case.first_response_due_at, tz, written_in),
         decision_date=when(case.resolution_due_at, tz, written_in),
@@ -341,7 +386,7 @@ def search_members(session: Session, actor: User, query: str, limit: int = 20) -
     """Members matching a name, email or member number, for staff intake."""
     require_role(actor, Role.REVIEWER, Role.CHAIR)
     query = query.strip().casefold()
-    if len(query) < 2:
+    if len(query) < MIN_SEARCH:
         return []
     like = f"%{query}%"
     from portal.models.users import UserRole

@@ -33,7 +33,7 @@ def uploads(field: str = "evidence") -> list[Upload]:
 
 
 def file_once(
-    actor: User, member: User, filing: intake.Filing, lang: str | None = None
+    actor: User, member: User | None, filing: intake.Filing, lang: str | None = None
 ) -> Grievance:
     """File and commit (roll back on a refusal); when the same form arrives twice at once, the second
     request answers with the case the first one filed (the token is unique). The acknowledgement
@@ -58,7 +58,7 @@ def file_once(
         found = intake.find_by_token(db.session(), filing.submission_token or "")
         if found is None:
             raise
-        if not found.belongs_to(member):
+        if not intake.sent_for(found, actor, member):
             raise InvalidInput(
                 _l("This form is out of date. Please start your grievance again.")
             ) from None

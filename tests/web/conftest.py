@@ -12,6 +12,8 @@ from tests.factories import PASSWORD, make_policy_committees, make_user
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 REF_RE = re.compile(r"GRV-\d{4}-\d{6}")
+# The time received that the staff form fills in (now, in the association's time zone).
+RECEIVED_RE = re.compile(r'name="received_at"[^>]*value="([^"]+)"')
 
 
 @pytest.fixture

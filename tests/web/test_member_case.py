@@ -10,7 +10,7 @@ from portal.domain.roles import Role
 from portal.models.grievances import Grievance, InternalNote, Message
 from tests.conftest import Browser, csrf_token, form_tokens
 from tests.factories import PASSWORD, make_user
-from tests.web.conftest import PDF, REF_RE, file_grievance
+from tests.web.conftest import PDF, RECEIVED_RE, REF_RE, file_grievance
 
 
 def _filed(browser, **changes):  # type: ignore[no-untyped-def]
@@ -153,10 +153,12 @@ def test_staff_record_a_phone_grievance_the_member_then_sees(app, session, commi
             "category": "governance",
             "subject": "Ballot papers missing",
             "narrative": "Called to say ballot papers never arrived.",
+            "received_at": RECEIVED_RE.search(page).group(1),
         },
+        follow_redirects=True,
     )
     html = response.get_data(as_text=True)
-    assert response.status_code == 200 and "Recorded as GRV-" in html
+    assert response.status_code == 200 and "Grievance recorded" in html
     case = session.scalar(sa.select(Grievance))
     assert case.channel == "phone" and case.belongs_to(member) and case.recorded_by_id is not None
 

@@ -60,6 +60,14 @@ class RegisterForm(FlaskForm):
     )
     password = _new_password(_l("Password"))
     confirm = _confirm("password")
+    claim_code = StringField(
+        _l("Claim code (optional)"),
+        validators=[Optional(), Length(max=40, message=_l("Use at most %(max)d characters."))],
+        description=_l(
+            "If the association office recorded a grievance for you, they gave you a code. "
+            "Enter it to see that grievance in your account."
+        ),
+    )
 
     # The service checks both again; checking them here reports them in the same
     # round as every other mistake on the form.

@@ -38,6 +38,7 @@ def register():  # type: ignore[no-untyped-def]
                 member_number=form.member_number.data,
                 password=form.password.data or "",
                 mode=_registration_mode(),
+                claim_code=form.claim_code.data or "",
             )
             db.commit()
         except InvalidInput as exc:

@@ -14,7 +14,7 @@ from portal.domain.errors import InvalidInput
 from portal.domain.roles import Role
 from portal.policies import current_policies
 from portal.policies.texts import localize
-from portal.services import cases, evidence, intake, promises
+from portal.services import cases, claims, evidence, intake, promises
 from portal.services.triage import triage
 from portal.web.access import roles
 from portal.web.casework import file_once, store, upload_rules, uploads
@@ -22,6 +22,7 @@ from portal.web.forms import attach_error
 from portal.web.language import current_language
 from portal.web.member import bp
 from portal.web.member.forms import (
+    ClaimForm,
     EvidenceForm,
     FilingForm,
     MessageForm,
@@ -41,8 +42,41 @@ def my_grievances():  # type: ignore[no-untyped-def]
     policies, now = current_policies(), utcnow()
     rows = [(c, workflow.info(c.status), cases.next_date(c, policies, now)) for c in page.cases]
     return render_template(
-        "member/my_grievances.html", page=page, rows=rows, channels=intake.CHANNEL_LABELS
+        "member/my_grievances.html",
+        page=page,
+        rows=rows,
+        channels=intake.CHANNEL_LABELS,
+        claim_form=ClaimForm(),
     )
+
+
+@bp.post("/my/grievances/claim")
+@member_only
+def claim():  # type: ignore[no-untyped-def]
+    """Add a grievance staff recorded before the member had an account."""
+    form = ClaimForm()
+    found = []
+    if form.validate_on_submit():
+        found = claims.claim_recorded_cases(db.session(), current_user, form.code.data or "")
+        db.commit()
+    if found:
+        flash(
+            ngettext(
+                "%(num)d grievance was added to your account.",
+                "%(num)d grievances were added to your account.",
+                len(found),
+            ),
+            "success",
+        )
+    else:
+        flash(
+            _(
+                "No grievance recorded for the email address of your account matches this "
+                "code. Check the code, or ask the office which email address they recorded."
+            ),
+            "error",
+        )
+    return redirect(url_for("member.my_grievances"), 303)
 
 
 def filing_from(form: FilingForm) -> intake.Filing:

@@ -343,7 +343,6 @@ def search_members(session: Session, actor: User, query: str, limit: int = 20) -
     query = query.strip().casefold()
     if len(query) < 2:
         return []
-    like = f"%{query}%"
     from portal.models.users import UserRole
 
     return list(
@@ -352,10 +351,11 @@ def search_members(session: Session, actor: User, query: str, limit: int = 20) -
             .where(
                 User.active.is_(True),
                 User.id.in_(sa.select(UserRole.user_id).where(UserRole.role == Role.MEMBER)),
+                # autoescape: a "%" or "_" typed is that character, not a LIKE wildcard.
                 sa.or_(
-                    sa.func.lower(User.full_name).like(like),
-                    User.email_key.like(like),
-                    sa.func.lower(User.member_number).like(like),
+                    sa.func.lower(User.full_name).contains(query, autoescape=True),
+                    User.email_key.contains(query, autoescape=True),
+                    sa.func.lower(User.member_number).contains(query, autoescape=True),
                 ),
             )
             .order_by(User.full_name)

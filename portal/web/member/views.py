@@ -19,6 +19,7 @@ from portal.services.triage import triage
 from portal.web.access import roles
 from portal.web.casework import file_once, store, upload_rules, uploads
 from portal.web.forms import attach_error
+from portal.web.jsonbody import json_object, text_fields
 from portal.web.language import current_language
 from portal.web.member import bp
 from portal.web.member.forms import (
@@ -111,13 +112,11 @@ def file():  # type: ignore[no-untyped-def]
 @member_only
 def triage_hint():  # type: ignore[no-untyped-def]
     """Suggestions while the member types (progressive enhancement of the form)."""
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        data = {}
+    data = text_fields(json_object(), "subject", "narrative", "category")
     policies = current_policies()
-    text = f"{data.get('subject', '')}\n{data.get('narrative', '')}"[:40000]
+    text = f"{data['subject']}\n{data['narrative']}"[:40000]
     suggestion = triage(text, policies)
-    category = str(data.get("category") or "")
+    category = data["category"]
     duplicate = (
         intake.open_case_in_category(db.session(), current_user, category)
         if category in policies.categories

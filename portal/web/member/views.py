@@ -18,6 +18,7 @@ from portal.services import cases, evidence, intake
 from portal.services.triage import triage
 from portal.web.access import roles
 from portal.web.casework import file_once, store, upload_rules, uploads
+from portal.web.filters import localdate
 from portal.web.forms import attach_error
 from portal.web.jsonbody import json_object, text_fields
 from portal.web.language import current_language
@@ -67,7 +68,7 @@ def _filing_context(form: FilingForm) -> dict[str, object]:
     suggestion = triage(text, policies) if text.strip() else None
     duplicate = None
     if form.category.data in policies.categories:
-        duplicate = intake.open_case_in_category(db.session(), current_user, form.category.data)
+        duplicate = intake.similar_open_case(db.session(), current_user, form.category.data)
     return {"form": form, "policies": policies, "suggestion": suggestion, "duplicate": duplicate}
 
 
@@ -118,7 +119,7 @@ def triage_hint():  # type: ignore[no-untyped-def]
     suggestion = triage(text, policies)
     category = data["category"]
     duplicate = (
-        intake.open_case_in_category(db.session(), current_user, category)
+        intake.similar_open_case(db.session(), current_user, category)
         if category in policies.categories
         else None
     )
@@ -128,6 +129,8 @@ def triage_hint():  # type: ignore[no-untyped-def]
         suggested_label=localize(suggested.label, current_language()) if suggested else None,
         urgent=bool(suggestion.priority),
         duplicate=duplicate.reference if duplicate else None,
+        duplicate_title=duplicate.subject if duplicate else None,
+        duplicate_date=localdate(duplicate.submitted_at) if duplicate else None,
         duplicate_url=url_for("member.case", reference=duplicate.reference) if duplicate else None,
     )
 

@@ -376,6 +376,9 @@ class CannedResponse(BaseModel):
         )
 
 
+PhoneNumber = Annotated[str, Field(pattern=r"^\+?[0-9](?:[0-9 -]*[0-9])?$", min_length=3)]
+
+
 class HighRiskRule(BaseModel):
     model_config = FROZEN
     slug: str  # the table key, validated there
@@ -390,6 +393,9 @@ class TriageRules(BaseModel):
     model_config = FROZEN
     # Shown as soon as a member's words look urgent: who to contact now.
     safety_notice: LocalText
+    # Numbers shown as tap-to-call links wherever they appear in the safety notice and the
+    # policy pages ("999", "020 7946 0000"); listed, so a year or an amount never becomes one.
+    phone_numbers: tuple[PhoneNumber, ...] = ()
     high_risk: Annotated[dict[Slug, HighRiskRule], _keyed("slug")] = Field(min_length=1)
 
 

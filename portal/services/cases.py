@@ -28,6 +28,7 @@ from portal.storage import EvidenceStore
 
 PAGE_SIZE = 20
 MAX_MESSAGE = 10000
+MAX_REASON = 2000  # a withdrawal's reason
 
 
 @dataclass(frozen=True)
@@ -250,6 +251,10 @@ def withdraw(
     _check_owner(actor, case)
     if not reason.strip():
         raise InvalidInput(_l("Tell us briefly why you are withdrawing."), "reason")
+    if len(reason) > MAX_REASON:
+        raise InvalidInput(
+            _l("Please keep this under %(max)d characters.", max=MAX_REASON), "reason"
+        )
     if not workflow.can_move(case.status, Status.WITHDRAWN, Mover.MEMBER):
         label = workflow.info(case.status).label
         raise InvalidInput(

@@ -10,12 +10,14 @@ from babel.dates import get_day_names
 from flask import Flask
 from flask_babel import gettext, ngettext
 from flask_login import current_user
+from markupsafe import Markup
 
 from portal import i18n
 from portal.domain import workflow
 from portal.policies import current_policies
 from portal.policies.texts import localize
 from portal.web.language import current_language
+from portal.web.phones import link_phones
 
 
 def _zone() -> ZoneInfo:
@@ -154,6 +156,11 @@ def localize_text(value: object) -> object:
     return localize(value, current_language())
 
 
+def phone_links(text: object) -> Markup:
+    """A policy text with the policy's phone numbers as `tel:` links (`{{ notice|phone_links }}`)."""
+    return link_phones(text, current_policies().triage.phone_numbers)
+
+
 def init_app(app: Flask) -> None:
     for name, function in {
         "localdatetime": localdatetime,
@@ -164,6 +171,7 @@ def init_app(app: Flask) -> None:
         "filesize": filesize,
         "worktime": worktime,
         "working_hours": working_hours,
+        "phone_links": phone_links,
     }.items():
         app.add_template_filter(function, name)
     app.add_template_global(status_label)

@@ -20,6 +20,10 @@ CSP = "; ".join(
 )
 
 
+# Public files that hold nothing personal; everything else is never stored.
+CACHEABLE = frozenset({"static", "home.favicon"})
+
+
 def init_app(app: Flask) -> None:
     @app.after_request
     def _headers(response: Response) -> Response:
@@ -30,7 +34,7 @@ def init_app(app: Flask) -> None:
         response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
         if app.extensions["portal.settings"].production:
             response.headers["Strict-Transport-Security"] = "max-age=31536000"
-        if request.endpoint != "static":
+        if request.endpoint not in CACHEABLE:
             # Pages can hold case details; no browser or proxy may keep a copy.
             response.headers["Cache-Control"] = "no-store"
             response.headers["Pragma"] = "no-cache"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, url_for
+from pathlib import Path
+
+from flask import Blueprint, Response, current_app, redirect, render_template, url_for
 from flask_login import current_user
 
 from portal.domain.roles import Role
@@ -17,6 +19,16 @@ def index():  # type: ignore[no-untyped-def]
     if current_user.is_authenticated:
         return redirect(url_for(start_page(current_user.roles)))
     return render_template("home/index.html")
+
+
+@bp.get("/favicon.ico")
+@public
+def favicon():  # type: ignore[no-untyped-def]
+    """Browsers ask for /favicon.ico whatever the page links; answer with the SVG icon."""
+    icon = Path(current_app.static_folder or "static") / "favicon.svg"
+    response = Response(icon.read_bytes(), mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 def start_page(roles: frozenset[Role]) -> str:

@@ -81,7 +81,7 @@ def test_the_targets_table_comes_from_the_priorities(
             str(priority.first_response),
             str(priority.resolution),
         ] in page.rows
-    assert '<th scope="row">Urgent</th>' in html
+    assert '<th scope="row" data-label="Priority">Urgent</th>' in html
     assert '<th scope="col">First response within</th>' in html
 
 

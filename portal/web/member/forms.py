@@ -19,6 +19,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from portal.i18n import _l
 from portal.policies.types import PolicySet
+from portal.services.cases import MAX_MESSAGE, MAX_REASON
 from portal.services.intake import MAX_SUBJECT, MAX_TEXT, STAFF_CHANNELS
 
 
@@ -218,7 +219,7 @@ class MessageForm(FlaskForm):
         _l("Your message"),
         validators=[
             DataRequired(_l("Write your message before sending it.")),
-            Length(max=10000, message=_l("Please keep a message under %(max)d characters.")),
+            Length(max=MAX_MESSAGE, message=_l("Please keep a message under %(max)d characters.")),
         ],
     )
     evidence = MultipleFileField(_l("Attach files (optional)"))
@@ -235,7 +236,7 @@ class WithdrawForm(FlaskForm):
         _l("Why are you withdrawing?"),
         validators=[
             DataRequired(_l("Tell us briefly why you are withdrawing.")),
-            Length(max=2000, message=_l("Please keep this under %(max)d characters.")),
+            Length(max=MAX_REASON, message=_l("Please keep this under %(max)d characters.")),
         ],
         description=_l("This helps us improve. The committee will see it."),
     )

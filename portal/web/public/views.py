@@ -20,24 +20,31 @@ from portal.policies.pages import PROCEDURE, Page
 from portal.services import policies as policy_versions
 from portal.web import language
 from portal.web.access import public
+from portal.web.phones import with_phone_links
 from portal.web.public import bp
 
-# Raw HTML off: anything HTML-like in a page is shown as text, never run.
 FULL_VERSION = re.compile(r"[0-9a-f]{64}")
-_MARKDOWN = MarkdownIt("commonmark", {"html": False}).enable("table")
+
+
+@lru_cache(maxsize=8)
+def _markdown(numbers: tuple[str, ...]) -> MarkdownIt:
+    """Raw HTML off: anything HTML-like in a page is shown as text, never run."""
+    return with_phone_links(MarkdownIt("commonmark", {"html": False}).enable("table"), numbers)
 
 
 @lru_cache(maxsize=64)
-def render_markdown(text: str) -> Markup:
-    """HTML of a Markdown chunk (cached: pages change only when the policy set does)."""
-    return Markup(_MARKDOWN.render(text))  # noqa: S704  (escaped by markdown-it, html off)
+def render_markdown(text: str, numbers: tuple[str, ...] = ()) -> Markup:
+    """HTML of a Markdown chunk, with the listed phone numbers as `tel:` links (cached:
+    pages change only when the policy set does)."""
+    return Markup(_markdown(numbers).render(text))  # noqa: S704  (escaped by markdown-it, html off)
 
 
 def segments(page: Page, lang: str | None = None) -> list[tuple[str, Markup | str]]:
     """("html", markup) for the association's text in `lang` (else the default language),
     ("block", name) for a generated table."""
+    numbers = current_policies().triage.phone_numbers
     return [
-        ("html", render_markdown(text)) if kind == "markdown" else ("block", text)
+        ("html", render_markdown(text, numbers)) if kind == "markdown" else ("block", text)
         for kind, text in page.segments(lang)
     ]
 

@@ -16,7 +16,7 @@ from portal.web.committee import bp
 from portal.web.forms import attach_error
 from portal.web.language import current_language
 from portal.web.member.forms import StaffFilingForm
-from portal.web.member.views import filing_from
+from portal.web.member.views import checked_filing, filing_from
 
 
 @bp.route("/record", methods=["GET", "POST"])
@@ -35,7 +35,7 @@ def record():  # type: ignore[no-untyped-def]
     if request.method == "GET":
         form.submission_token.data = secrets.token_urlsafe(24)
         form.member_id.data = str(member.id)
-    elif form.validate_on_submit():
+    elif checked_filing(form, policies):
         filing = filing_from(form)
         filing.channel = form.channel.data or ""
         filing.uploads = uploads()

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -17,9 +16,12 @@ from wtforms.validators import DataRequired, Length, Optional
 from portal.i18n import _l
 from portal.policies.types import PolicySet
 from portal.services.intake import MAX_SUBJECT, MAX_TEXT, STAFF_CHANNELS
+from portal.web.forms import PortalForm
+
+STALE_FORM = _l("This form is out of date. Please start your grievance again.")
 
 
-class FilingForm(FlaskForm):
+class FilingForm(PortalForm):
     category = RadioField(
         _l("What is your grievance about?"),
         validators=[DataRequired(_l("Choose the kind of grievance."))],
@@ -86,7 +88,7 @@ class FilingForm(FlaskForm):
             "Only some kinds of grievance allow this."
         ),
     )
-    submission_token = HiddenField(validators=[Length(max=64)])
+    submission_token = HiddenField(validators=[Length(max=64, message=STALE_FORM)])
     evidence = MultipleFileField(_l("Evidence files (optional)"))
 
     def set_categories(self, policies: PolicySet) -> None:
@@ -101,10 +103,10 @@ class StaffFilingForm(FilingForm):
         choices=[SelectChoice(k, v) for k, v in STAFF_CHANNELS.items()],
         validators=[DataRequired(_l("Choose how the grievance reached us."))],
     )
-    member_id = HiddenField(validators=[DataRequired()])
+    member_id = HiddenField(validators=[DataRequired(STALE_FORM)])
 
 
-class MessageForm(FlaskForm):
+class MessageForm(PortalForm):
     body = TextAreaField(
         _l("Your message"),
         validators=[
@@ -112,16 +114,18 @@ class MessageForm(FlaskForm):
             Length(max=10000, message=_l("Please keep a message under %(max)d characters.")),
         ],
     )
-    evidence = MultipleFileField(_l("Attach files (optional)"))
+    evidence = MultipleFileField(_l("Attach files (optional)"), id="message-evidence")
 
 
-class EvidenceForm(FlaskForm):
+class EvidenceForm(PortalForm):
     evidence = MultipleFileField(
-        _l("Files to add"), validators=[DataRequired(_l("Choose at least one file to add."))]
+        _l("Files to add"),
+        validators=[DataRequired(_l("Choose at least one file to add."))],
+        id="evidence-files",
     )
 
 
-class WithdrawForm(FlaskForm):
+class WithdrawForm(PortalForm):
     reason = TextAreaField(
         _l("Why are you withdrawing?"),
         validators=[
@@ -136,7 +140,7 @@ class WithdrawForm(FlaskForm):
     )
 
 
-class RevealForm(FlaskForm):
+class RevealForm(PortalForm):
     """A POST button with its CSRF token."""
 
 

@@ -14,6 +14,7 @@ from portal.domain.errors import InvalidInput
 from portal.domain.roles import Role
 from portal.policies import current_policies
 from portal.policies.texts import localize
+from portal.policies.types import PolicySet
 from portal.services import cases, evidence, intake
 from portal.services.triage import triage
 from portal.web.access import roles
@@ -60,6 +61,17 @@ def filing_from(form: FilingForm) -> intake.Filing:
     )
 
 
+def checked_filing(form: FilingForm, policies: PolicySet) -> bool:
+    """The form's checks and the intake rules together, so every mistake shows in one round."""
+    valid = form.validate_on_submit()
+    try:
+        intake.validate(filing_from(form), policies, intake.today_for(current_user, policies))
+    except InvalidInput as exc:
+        attach_error(form, exc, keep_existing=True)
+        return False
+    return valid
+
+
 def _filing_context(form: FilingForm) -> dict[str, object]:
     policies = current_policies()
     text = f"{form.subject.data or ''}\n{form.narrative.data or ''}"
@@ -82,15 +94,11 @@ def file():  # type: ignore[no-untyped-def]
             form.category.data = request.args["category"]
         return render_template("member/file.html", **_filing_context(form))
     action = request.form.get("action", "review")
-    if action == "edit" or not form.validate_on_submit():
-        status = 400 if form.errors else 200
-        return render_template("member/file.html", **_filing_context(form)), status
-    filing = filing_from(form)
-    try:
-        intake.validate(filing, policies, intake.today_for(current_user, policies))
-    except InvalidInput as exc:
-        attach_error(form, exc)
+    if action == "edit":
+        return render_template("member/file.html", **_filing_context(form))
+    if not checked_filing(form, policies):
         return render_template("member/file.html", **_filing_context(form)), 400
+    filing = filing_from(form)
     if action != "submit":
         return render_template(
             "member/review.html", filing=filing, rules=upload_rules(), **_filing_context(form)

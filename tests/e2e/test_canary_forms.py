@@ -89,7 +89,7 @@ def test_nothing_typed_or_uploaded_is_stored_in_plaintext(live_server, caplog):
         browser.submit(f"{url}/messages", {"body": marks["message"]}, form_url=url).status_code
         == 303
     )
-    withdrawn = browser.submit(f"{url}/withdraw", {"reason": marks["reason"], "confirm": "y"})
+    withdrawn = browser.submit(f"{url}/withdraw", {"reason": marks["reason"], "confirm": "yes"})
     assert withdrawn.status_code == 303
 
     # The markers are really there, readable through the models and pages (the scan is not vacuous).

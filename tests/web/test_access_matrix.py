@@ -140,8 +140,8 @@ def test_nobody_but_the_owner_reaches_a_case(app, session, who, someone_elses_ca
     for url, data in (
         (f"/grievances/{ref}/messages", {"body": "hi"}),
         (f"/grievances/{ref}/evidence", {}),
-        (f"/grievances/{ref}/reveal", {}),
-        (f"/grievances/{ref}/withdraw", {"reason": "x", "confirm": "y"}),
+        (f"/grievances/{ref}/reveal", {"confirm": "yes"}),
+        (f"/grievances/{ref}/withdraw", {"reason": "x", "confirm": "yes"}),
     ):
         if (status := browser.submit(url, data, form_url=token_page).status_code) != expected:
             failures.append(f"POST {url}: {status}")

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from wtforms import (
     EmailField,
-    HiddenField,
     SelectChoice,
     SelectField,
     SelectMultipleField,
@@ -69,10 +68,6 @@ class RolesForm(PortalForm):
     roles = MultiCheckboxField(_l("Roles"), choices=ROLE_CHOICES)
 
 
-class ActiveForm(PortalForm):
-    active = HiddenField()
-
-
 class CommitteeForm(PortalForm):
     name = StringField(
         _l("Name"),
@@ -107,7 +102,3 @@ class SeatForm(PortalForm):
         validators=[DataRequired(_l("Enter an email address."))],
     )
     seat = SelectField(_l("Seat"), choices=[SelectChoice(s.value, SEAT_LABELS[s]) for s in Seat])
-
-
-class RemoveSeatForm(PortalForm):
-    """A POST button with its CSRF token."""

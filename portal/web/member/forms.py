@@ -16,6 +16,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from portal.i18n import _l
 from portal.policies.types import PolicySet
 from portal.services.intake import MAX_SUBJECT, MAX_TEXT, STAFF_CHANNELS
+from portal.web.confirm import ConfirmForm
 from portal.web.forms import PortalForm
 
 STALE_FORM = _l("This form is out of date. Please start your grievance again.")
@@ -125,7 +126,7 @@ class EvidenceForm(PortalForm):
     )
 
 
-class WithdrawForm(PortalForm):
+class WithdrawForm(ConfirmForm):
     reason = TextAreaField(
         _l("Why are you withdrawing?"),
         validators=[
@@ -134,14 +135,6 @@ class WithdrawForm(PortalForm):
         ],
         description=_l("This helps us improve. The committee will see it."),
     )
-    confirm = BooleanField(
-        _l("I understand the committee will stop working on this grievance"),
-        validators=[DataRequired(_l("Tick the box to confirm."))],
-    )
-
-
-class RevealForm(PortalForm):
-    """A POST button with its CSRF token."""
 
 
 def split_list(value: str | None) -> list[str]:

@@ -19,6 +19,7 @@ from portal.services import cases, evidence, intake
 from portal.services.triage import triage
 from portal.web.access import roles
 from portal.web.casework import file_once, store, upload_rules, uploads
+from portal.web.confirm import Confirmation, ConfirmForm, confirmation_page, unconfirmed
 from portal.web.forms import attach_error
 from portal.web.language import current_language
 from portal.web.member import bp
@@ -26,7 +27,6 @@ from portal.web.member.forms import (
     EvidenceForm,
     FilingForm,
     MessageForm,
-    RevealForm,
     WithdrawForm,
     split_list,
 )
@@ -171,7 +171,6 @@ def _case_page(found, message_form, evidence_form, status=200):  # type: ignore[
             policies=policies,
             channels=intake.CHANNEL_LABELS,
             rules=upload_rules(),
-            reveal_form=RevealForm(),
         ),
         status,
     )
@@ -254,17 +253,38 @@ def download(reference: str, attachment_id: str):  # type: ignore[no-untyped-def
     return response
 
 
-@bp.post("/grievances/<reference>/reveal")
+@bp.route("/grievances/<reference>/reveal", methods=["GET", "POST"])
 @member_only
 def reveal(reference: str):  # type: ignore[no-untyped-def]
+    posting = request.method == "POST"
     found = cases.member_case(
-        db.session(), current_user, reference, audit_view=False, for_update=True
+        db.session(), current_user, reference, audit_view=not posting, for_update=posting
     )
-    if RevealForm().validate_on_submit():
+    form = ConfirmForm()
+    if posting and (back := unconfirmed()):
+        return back
+    if form.validate_on_submit():
         cases.reveal_identity(db.session(), current_user, found)
         db.commit()
         flash(_("The committee can now see your name."), "success")
-    return redirect(url_for("member.case", reference=reference), 303)
+        return redirect(url_for("member.case", reference=reference), 303)
+    db.commit()  # the audited view
+    return confirmation_page(
+        Confirmation(
+            title=_("Let the committee see your name on %(ref)s?", ref=reference),
+            consequences=[
+                _(
+                    "Reviewers of “%(subject)s” will see your name instead of “Member (identity withheld)”.",
+                    subject=found.subject,
+                ),
+                _("They may contact you about it by name."),
+            ],
+            button=_("Let the committee see my name"),
+            cancel_url=url_for("member.case", reference=reference),
+            cancel=_("Keep my identity hidden"),
+        ),
+        form,
+    )
 
 
 @bp.route("/grievances/<reference>/withdraw", methods=["GET", "POST"])
@@ -275,6 +295,8 @@ def withdraw(reference: str):  # type: ignore[no-untyped-def]
         db.session(), current_user, reference, audit_view=not posting, for_update=posting
     )
     form = WithdrawForm()
+    if posting and (back := unconfirmed()):
+        return back
     if form.validate_on_submit():
         try:
             cases.withdraw(
@@ -299,4 +321,14 @@ def withdraw(reference: str):  # type: ignore[no-untyped-def]
             return redirect(url_for("member.case", reference=reference), 303)
     status = 400 if form.errors or form.form_errors else 200
     db.commit()  # the audited view
-    return render_template("member/withdraw.html", case=found, form=form), status
+    confirmation = Confirmation(
+        title=_("Withdraw grievance %(ref)s?", ref=reference),
+        consequences=[
+            _("The committee stops working on “%(subject)s”.", subject=found.subject),
+            _("You can file a new grievance later if you need to."),
+        ],
+        button=_("Withdraw my grievance"),
+        cancel_url=url_for("member.case", reference=reference),
+        cancel=_("Keep it open"),
+    )
+    return confirmation_page(confirmation, form, fields=["reason"], status=status)

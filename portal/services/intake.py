@@ -331,6 +331,15 @@ def acknowledgement_text(
     return body.strip()
 
 
+def recorded_case(session: Session, actor: User, token: str) -> Grievance | None:
+    """The case staff recorded with this one-time form token, for its confirmation page."""
+    require_role(actor, Role.REVIEWER, Role.CHAIR)
+    if not TOKEN_RE.fullmatch(token or ""):
+        return None
+    case = find_by_token(session, token)
+    return case if case is not None and case.channel != WEB else None
+
+
 def member_for_intake(session: Session, actor: User, member_id: int | None) -> User | None:
     """The active member staff are recording a grievance for, if that is who `member_id` is."""
     require_role(actor, Role.REVIEWER, Role.CHAIR)

@@ -67,7 +67,7 @@ def test_nothing_typed_or_uploaded_is_stored_in_plaintext(live_server, caplog):
         )
     }
     browser = Browser(live_server.app.test_client())
-    assert browser.sign_in("canary@example.org", PASSWORD).status_code == 302
+    assert browser.sign_in("canary@example.org", PASSWORD).status_code == 303
 
     page = browser.get("/grievances/new").get_data(as_text=True)
     form = {

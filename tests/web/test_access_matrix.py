@@ -62,7 +62,7 @@ def test_role_route_matrix(app, session, who):
     session.commit()
     browser = Browser(app.test_client())
     if who != ANON:
-        assert browser.sign_in(f"{who}@example.org", PASSWORD).status_code == 302
+        assert browser.sign_in(f"{who}@example.org", PASSWORD).status_code == 303
     failures = []
     for template, allowed in MATRIX:
         url = template.format(user=target.id, committee=committee.id)
@@ -98,7 +98,7 @@ def signed_in_as(app, session, who):  # type: ignore[no-untyped-def]
         return browser, "/sign-in"
     make_user(session, who, email=f"{who}@example.org")
     session.commit()
-    assert browser.sign_in(f"{who}@example.org", PASSWORD).status_code == 302
+    assert browser.sign_in(f"{who}@example.org", PASSWORD).status_code == 303
     return browser, "/account"
 
 

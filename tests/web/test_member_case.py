@@ -158,8 +158,9 @@ def test_staff_record_a_phone_grievance_the_member_then_sees(app, session, commi
             "narrative": "Called to say ballot papers never arrived.",
         },
     )
-    html = response.get_data(as_text=True)
-    assert response.status_code == 200 and "Recorded as GRV-" in html
+    assert response.status_code == 303
+    html = staff.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Recorded as GRV-" in html and "Fiona Filer" in html
     case = session.scalar(sa.select(Grievance))
     assert case.channel == "phone" and case.belongs_to(member) and case.recorded_by_id is not None
 

@@ -1,6 +1,15 @@
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -22,6 +31,7 @@ from portal.web.confirm import Confirmation, ConfirmForm, confirmation_page, unc
 from portal.web.forms import PortalForm, attach_error
 
 admin_only = roles(Role.ADMIN)
+INVITED_KEY = "invited"
 
 
 @bp.get("/users")
@@ -57,8 +67,23 @@ def invite():  # type: ignore[no-untyped-def]
             # The configured public address, never the request's Host header.
             base = current_app.extensions["portal.settings"].base_url.rstrip("/")
             link = base + url_for("auth.set_password", token=invitation.token)
-            return render_template("admin/invited.html", user=invitation.user, link=link)
+            # Post/Redirect/Get: the link waits in this browser's session for the page that
+            # shows it, so Reload and Back show it again rather than resend the invitation.
+            session[INVITED_KEY] = {"user": invitation.user.id, "link": link}
+            return redirect(url_for("admin.invited", user_id=invitation.user.id), 303)
     return render_template("admin/invite.html", form=form), 400 if form.errors else 200
+
+
+@bp.get("/users/<int:user_id>/invited")
+@admin_only
+def invited(user_id: int):  # type: ignore[no-untyped-def]
+    person = directory.get_user(db.session(), current_user, user_id)
+    kept = session.get(INVITED_KEY) or {}
+    if kept.get("user") != user_id:
+        return redirect(url_for("admin.user", user_id=user_id), 303)
+    response = make_response(render_template("admin/invited.html", user=person, link=kept["link"]))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/users/<int:user_id>")
@@ -88,12 +113,12 @@ def user_roles(user_id: int):  # type: ignore[no-untyped-def]
         except InvalidInput as exc:
             db.session().rollback()
             flash(str(exc), "error")
-            return redirect(url_for("admin.user", user_id=user_id))
+            return redirect(url_for("admin.user", user_id=user_id), 303)
         db.commit()
         flash(_("Roles of %(name)s updated.", name=person.full_name), "success")
     else:
         flash(_("Choose valid roles."), "error")
-    return redirect(url_for("admin.user", user_id=user_id))
+    return redirect(url_for("admin.user", user_id=user_id), 303)
 
 
 @bp.route("/users/<int:user_id>/deactivate", methods=["GET", "POST"])
@@ -169,7 +194,7 @@ def committees_page():  # type: ignore[no-untyped-def]
         else:
             db.commit()
             flash(_("Committee “%(name)s” created.", name=committee.name), "success")
-            return redirect(url_for("admin.committee", committee_id=committee.id))
+            return redirect(url_for("admin.committee", committee_id=committee.id), 303)
     listing = committees.list_committees(db.session(), current_user)
     return render_template("admin/committees.html", form=form, committees=listing), (
         400 if form.errors else 200
@@ -196,7 +221,7 @@ def committee(committee_id: int):  # type: ignore[no-untyped-def]
         else:
             db.commit()
             flash(_("Committee saved."), "success")
-            return redirect(url_for("admin.committee", committee_id=committee_id))
+            return redirect(url_for("admin.committee", committee_id=committee_id), 303)
     return _committee_page(item, form=form)
 
 
@@ -244,7 +269,7 @@ def committee_seat(committee_id: int):  # type: ignore[no-untyped-def]
                     ),
                     "success",
                 )
-                return redirect(url_for("admin.committee", committee_id=committee_id))
+                return redirect(url_for("admin.committee", committee_id=committee_id), 303)
     return _committee_page(item, seat_form=seat_form)
 
 

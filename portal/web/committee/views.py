@@ -2,21 +2,21 @@ from __future__ import annotations
 
 import secrets
 
-from flask import render_template, request
+from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal import db
 from portal.domain.errors import InvalidInput
 from portal.domain.roles import Role
 from portal.policies import current_policies
-from portal.services import intake
+from portal.services import cases, intake
 from portal.web.access import roles
 from portal.web.casework import file_once, upload_rules, uploads
 from portal.web.committee import bp
 from portal.web.forms import attach_error
 from portal.web.language import current_language
+from portal.web.member.filing import checked_filing, filing_from
 from portal.web.member.forms import StaffFilingForm
-from portal.web.member.views import checked_filing, filing_from
 
 
 @bp.route("/record", methods=["GET", "POST"])
@@ -46,8 +46,19 @@ def record():  # type: ignore[no-untyped-def]
         except InvalidInput as exc:
             attach_error(form, exc)
         else:
-            return render_template("committee/recorded.html", case=case, member=member)
+            return redirect(url_for("committee.recorded", token=case.submission_token), 303)
     status = 400 if form.errors or form.form_errors else 200
     return render_template(
         "committee/record.html", form=form, member=member, policies=policies, rules=upload_rules()
     ), status
+
+
+@bp.get("/record/done/<token>")
+@roles(Role.REVIEWER, Role.CHAIR)
+def recorded(token: str):  # type: ignore[no-untyped-def]
+    """The confirmation after recording (a GET, so Reload and Back resend nothing)."""
+    case = intake.recorded_case(db.session(), current_user, token)
+    if case is None:
+        abort(404)
+    member = cases.member_of(db.session(), case)
+    return render_template("committee/recorded.html", case=case, member=member)

@@ -1,8 +1,6 @@
 from __future__ import annotations
 
-import secrets
-
-from flask import Response, flash, jsonify, redirect, render_template, request, url_for
+from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -13,23 +11,18 @@ from portal.domain import workflow
 from portal.domain.errors import InvalidInput
 from portal.domain.roles import Role
 from portal.policies import current_policies
-from portal.policies.texts import localize
-from portal.policies.types import PolicySet
 from portal.services import cases, evidence, intake
-from portal.services.triage import triage
 from portal.web.access import roles
-from portal.web.casework import file_once, store, upload_rules, uploads
+from portal.web.casework import store, upload_rules, uploads
 from portal.web.confirm import Confirmation, ConfirmForm, confirmation_page, unconfirmed
 from portal.web.forms import attach_error
-from portal.web.language import current_language
 from portal.web.member import bp
 from portal.web.member.forms import (
     EvidenceForm,
-    FilingForm,
     MessageForm,
     WithdrawForm,
-    split_list,
 )
+from portal.web.uploads import too_large_message, too_large_returns
 
 member_only = roles(Role.MEMBER)
 
@@ -46,101 +39,6 @@ def my_grievances():  # type: ignore[no-untyped-def]
     )
 
 
-def filing_from(form: FilingForm) -> intake.Filing:
-    return intake.Filing(
-        category=form.category.data or "",
-        subject=form.subject.data or "",
-        narrative=form.narrative.data or "",
-        people_involved=form.people_involved.data or "",
-        party_emails=split_list(form.party_emails.data),
-        party_member_numbers=split_list(form.party_member_numbers.data),
-        occurred_on=form.occurred_on.data,
-        desired_outcome=form.desired_outcome.data or "",
-        hide_identity=bool(form.hide_identity.data),
-        submission_token=form.submission_token.data or None,
-    )
-
-
-def checked_filing(form: FilingForm, policies: PolicySet) -> bool:
-    """The form's checks and the intake rules together, so every mistake shows in one round."""
-    valid = form.validate_on_submit()
-    try:
-        intake.validate(filing_from(form), policies, intake.today_for(current_user, policies))
-    except InvalidInput as exc:
-        attach_error(form, exc, keep_existing=True)
-        return False
-    return valid
-
-
-def _filing_context(form: FilingForm) -> dict[str, object]:
-    policies = current_policies()
-    text = f"{form.subject.data or ''}\n{form.narrative.data or ''}"
-    suggestion = triage(text, policies) if text.strip() else None
-    duplicate = None
-    if form.category.data in policies.categories:
-        duplicate = intake.open_case_in_category(db.session(), current_user, form.category.data)
-    return {"form": form, "policies": policies, "suggestion": suggestion, "duplicate": duplicate}
-
-
-@bp.route("/grievances/new", methods=["GET", "POST"])
-@member_only
-def file():  # type: ignore[no-untyped-def]
-    policies = current_policies()
-    form = FilingForm()
-    form.set_categories(policies)
-    if request.method == "GET":
-        form.submission_token.data = secrets.token_urlsafe(24)
-        if request.args.get("category") in policies.categories:
-            form.category.data = request.args["category"]
-        return render_template("member/file.html", **_filing_context(form))
-    action = request.form.get("action", "review")
-    if action == "edit":
-        return render_template("member/file.html", **_filing_context(form))
-    if not checked_filing(form, policies):
-        return render_template("member/file.html", **_filing_context(form)), 400
-    filing = filing_from(form)
-    if action != "submit":
-        return render_template(
-            "member/review.html", filing=filing, rules=upload_rules(), **_filing_context(form)
-        )
-    filing.uploads = uploads()
-    try:
-        case = file_once(current_user, current_user, filing, current_language())
-    except InvalidInput as exc:
-        attach_error(form, exc)
-        context = _filing_context(form)
-        return render_template(
-            "member/review.html", filing=filing, rules=upload_rules(), **context
-        ), 400
-    return redirect(url_for("member.acknowledgement", reference=case.reference), 303)
-
-
-@bp.post("/grievances/triage")
-@member_only
-def triage_hint():  # type: ignore[no-untyped-def]
-    """Suggestions while the member types (progressive enhancement of the form)."""
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        data = {}
-    policies = current_policies()
-    text = f"{data.get('subject', '')}\n{data.get('narrative', '')}"[:40000]
-    suggestion = triage(text, policies)
-    category = str(data.get("category") or "")
-    duplicate = (
-        intake.open_case_in_category(db.session(), current_user, category)
-        if category in policies.categories
-        else None
-    )
-    suggested = policies.categories.get(suggestion.category or "")
-    return jsonify(
-        suggested_category=suggested.slug if suggested else None,
-        suggested_label=localize(suggested.label, current_language()) if suggested else None,
-        urgent=bool(suggestion.priority),
-        duplicate=duplicate.reference if duplicate else None,
-        duplicate_url=url_for("member.case", reference=duplicate.reference) if duplicate else None,
-    )
-
-
 @bp.get("/grievances/<reference>/acknowledgement")
 @member_only
 def acknowledgement(reference: str):  # type: ignore[no-untyped-def]
@@ -154,7 +52,23 @@ def acknowledgement(reference: str):  # type: ignore[no-untyped-def]
 def case(reference: str):  # type: ignore[no-untyped-def]
     found = cases.member_case(db.session(), current_user, reference)
     db.commit()
-    return _case_page(found, MessageForm(), EvidenceForm())
+    message_form, evidence_form = MessageForm(), EvidenceForm()
+    refused = request.args.get("too_large")
+    if refused in ("messages", "evidence"):
+        # Back from a body too large to read: the form it came from says why, nothing is lost
+        # that can be kept (a message typed beside the files could not be read).
+        form = message_form if refused == "messages" else evidence_form
+        form.evidence.errors = [too_large_message()]
+        return _case_page(found, message_form, evidence_form, 400)
+    return _case_page(found, message_form, evidence_form)
+
+
+def _back_to(section: str):  # type: ignore[no-untyped-def]
+    def target() -> str:
+        reference = (request.view_args or {}).get("reference", "")
+        return url_for("member.case", reference=reference, too_large=section, _anchor=section)
+
+    return too_large_returns(target)
 
 
 def _case_page(found, message_form, evidence_form, status=200):  # type: ignore[no-untyped-def]
@@ -200,6 +114,7 @@ def _change_case(reference: str, form, change, anchor: str, slot: str):  # type:
 
 @bp.post("/grievances/<reference>/messages")
 @member_only
+@_back_to("messages")
 def send_message(reference: str):  # type: ignore[no-untyped-def]
     form = MessageForm()
 
@@ -221,6 +136,7 @@ def send_message(reference: str):  # type: ignore[no-untyped-def]
 
 @bp.post("/grievances/<reference>/evidence")
 @member_only
+@_back_to("evidence")
 def add_evidence(reference: str):  # type: ignore[no-untyped-def]
     form = EvidenceForm()
 

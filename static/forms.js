@@ -47,6 +47,7 @@
     focusSummary(box);
   }
 
+  // As the server writes it: one decimal (services/evidence.py).
   function megabytes(bytes) { return (bytes / 1048576).toFixed(1); }
 
   document.addEventListener("submit", function (event) {
@@ -62,9 +63,7 @@
     if (total <= limit || !input) { return; }
     event.preventDefault();
     input.setAttribute("aria-invalid", "true");
-    var message = form.getAttribute("data-text-too-large")
-      .split("{size}").join(megabytes(total))
-      .split("{max}").join(megabytes(limit));
+    var message = form.getAttribute("data-text-too-large").split("{size}").join(megabytes(total));
     showSummary(form, message, input.id);
   });
 }());

@@ -55,6 +55,8 @@ def file_grievance(browser: Browser, files=None, **changes):  # type: ignore[no-
     if review.status_code != 303:
         return review
     review_url = review.headers["Location"]
+    if "/grievances/new?draft=" in review_url:
+        return browser.get(review_url)  # refused: the form again, as typed, with its mistakes
     shown = browser.get(review_url).get_data(as_text=True)
     payload: dict[str, object] = {"csrf_token": csrf_token(shown), "action": "submit"}
     if files:

@@ -38,7 +38,9 @@ DRAFT_FIELDS = (
     "people_involved",
     "party_emails",
     "party_member_numbers",
+    "occurred_on",
     "desired_outcome",
+    "hide_identity",
 )
 
 
@@ -68,17 +70,28 @@ def checked_filing(form: FilingForm, policies: PolicySet) -> bool:
     return valid
 
 
-def _draft_values(form: FilingForm) -> dict[str, str]:
-    values = {name: str(form[name].data or "") for name in DRAFT_FIELDS}
-    values["occurred_on"] = form.occurred_on.data.isoformat() if form.occurred_on.data else ""
-    values["hide_identity"] = "y" if form.hide_identity.data else ""
-    return values
+def _draft_values() -> dict[str, str]:
+    """The form as typed (a date that did not parse stays as the member wrote it)."""
+    return {name: request.form.get(name, "") for name in DRAFT_FIELDS}
 
 
 def _form_from_draft(values: dict[str, str], token: str, policies: PolicySet) -> FilingForm:
-    form = FilingForm(formdata=ImmutableMultiDict({**values, "submission_token": token}))
+    # The draft is the server's own copy; the CSRF token guarded the POST that saved it.
+    form = FilingForm(
+        formdata=ImmutableMultiDict({**values, "submission_token": token}), meta={"csrf": False}
+    )
     form.set_categories(policies)
     return form
+
+
+def _checked_draft(form: FilingForm, policies: PolicySet) -> bool:
+    valid = form.validate()
+    try:
+        intake.validate(filing_from(form), policies, intake.today_for(current_user, policies))
+    except InvalidInput as exc:
+        attach_error(form, exc, keep_existing=True)
+        return False
+    return valid
 
 
 def _filing_context(form: FilingForm) -> dict[str, object]:
@@ -94,12 +107,16 @@ def _filing_context(form: FilingForm) -> dict[str, object]:
 @bp.route("/grievances/new", methods=["GET", "POST"])
 @member_only
 def file():  # type: ignore[no-untyped-def]
+    """The form. A POST, accepted or refused, keeps what was typed as a draft and redirects:
+    to the review, or back here, where the draft is shown with its mistakes (so Back from the
+    review never lands on a POST to resend)."""
     policies = current_policies()
     if request.method == "GET":
         token = request.args.get("draft", "")
         values = drafts.load(db.session(), current_user, token)
-        if values is not None:  # "Change something" on the review page
+        if values is not None:  # a refused attempt, or "Change something" on the review
             form = _form_from_draft(values, token, policies)
+            _checked_draft(form, policies)
         else:
             form = FilingForm(formdata=None)
             form.set_categories(policies)
@@ -109,16 +126,18 @@ def file():  # type: ignore[no-untyped-def]
         return render_template("member/file.html", **_filing_context(form))
     form = FilingForm()
     form.set_categories(policies)
-    if not checked_filing(form, policies):
-        return render_template("member/file.html", **_filing_context(form)), 400
+    valid = checked_filing(form, policies)
     token = form.submission_token.data or ""
-    if request.form.get("action") == "submit":
+    if valid and request.form.get("action") == "submit":
         # One step, without a review (a client that already showed one); files come along.
         return _send(form, token)
-    if not drafts.save(db.session(), current_user, token, _draft_values(form)):
-        form.form_errors.append(str(STALE_FORM))
+    if not drafts.save(db.session(), current_user, token, _draft_values()):
+        if valid:
+            form.form_errors.append(str(STALE_FORM))
         return render_template("member/file.html", **_filing_context(form)), 400
     db.commit()
+    if not valid:
+        return redirect(url_for("member.file", draft=token, _anchor="error-summary"), 303)
     return redirect(url_for("member.review", token=token), 303)
 
 

@@ -48,12 +48,16 @@ system-packages:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$need >/dev/null; \
 	fi
 
+# PORTAL_PORT tells the portal its port, so links it prints (an invitation) follow PORT
+# unless PORTAL_BASE_URL names a public address.
+run: export PORTAL_PORT := $(PORT)
 run: $(VENV)/.run-deps $(MO)
 	@mkdir -p -m 0700 instance
 	@$(BIN)/flask keys init
 	@$(BIN)/alembic upgrade head
 	@$(BIN)/flask demo seed
 	@echo "Serving the portal at http://127.0.0.1:$(PORT) (Ctrl+C stops it)"
+	@[ -z "$${PORTAL_BASE_URL:-}" ] || echo "Links in invitations and mail use $$PORTAL_BASE_URL"
 	@exec $(BIN)/gunicorn --workers 2 --bind 127.0.0.1:$(PORT) wsgi:app
 
 lint: $(VENV)/.test-deps

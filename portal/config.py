@@ -61,6 +61,7 @@ class Settings:
     ratelimit_storage: str = "memory://"
     proxy_hops: int = 0  # trusted reverse proxies in front of the portal
     session_hours: int = 8
+    port: int = 5000  # where `make run` serves; the default public address follows it
     base_url: str = "http://127.0.0.1:5000"
     mail_server: str = "127.0.0.1"
     mail_port: int = 25
@@ -93,6 +94,7 @@ class Settings:
         env = dict(os.environ if environ is None else environ)
         get = env.get
         instance = Path(get("PORTAL_INSTANCE_PATH") or ROOT / "instance")
+        port = _int(env, "PORTAL_PORT", 5000, low=1)
         return cls(
             env=get("PORTAL_ENV", "development"),
             debug=_bool(get("PORTAL_DEBUG"), False),
@@ -111,7 +113,10 @@ class Settings:
             ratelimit_storage=get("PORTAL_RATELIMIT_STORAGE", "memory://"),
             proxy_hops=_int(env, "PORTAL_PROXY_HOPS", 0),
             session_hours=_int(env, "PORTAL_SESSION_HOURS", 8, low=1),
-            base_url=get("PORTAL_BASE_URL", "http://127.0.0.1:5000"),
+            port=port,
+            # Links printed or mailed must reach this server: without a public address
+            # set, it is the loopback address on the port the portal is served on.
+            base_url=get("PORTAL_BASE_URL") or f"http://127.0.0.1:{port}",
             mail_server=get("PORTAL_MAIL_SERVER", "127.0.0.1"),
             mail_port=_int(env, "PORTAL_MAIL_PORT", 25, low=1),
             mail_sender=get("PORTAL_MAIL_SENDER", "grievances@association.example"),

@@ -41,7 +41,9 @@
       hint.appendChild(paragraph(text("suggested").split("{category}").join(data.suggested_label)));
     }
     if (data.duplicate) {
-      hint.appendChild(paragraph(text("duplicate"), data.duplicate, data.duplicate_url));
+      var sentence = text("duplicate").split("{date}").join(data.duplicate_date)
+        .split("{title}").join(data.duplicate_title);
+      hint.appendChild(paragraph(sentence, data.duplicate, data.duplicate_url));
     }
   }
 

@@ -128,6 +128,8 @@ def summary(policies: PolicySet) -> list[str]:
         f"Version: {policies.version}",
         f"Languages: {', '.join(languages)} (default {policies.languages.default}),"
         " every text and page complete in each",
+        f"Association: {policies.association.name}, {policies.association.email},"
+        f" {policies.association.phone}",
         "",
         f"Committees ({len(policies.committees)}):",
         *(f"  {c.slug:<16} {c.name}" for c in policies.committees.values()),

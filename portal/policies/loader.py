@@ -25,6 +25,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from portal.domain.errors import PolicyError
+from portal.policies.association import AssociationFile
 from portal.policies.pages import CATEGORY_BLOCKS, PROCEDURE, PROCEDURE_BLOCKS, check_page
 from portal.policies.texts import LANGUAGE_NAMES, Languages, LocalizedText
 from portal.policies.types import (
@@ -45,6 +46,7 @@ from portal.policies.types import (
 FILES: dict[str, type[BaseModel]] = {
     # First: every other file's texts are checked against the languages it declares.
     "languages.toml": Languages,
+    "association.toml": AssociationFile,
     "committees.toml": CommitteesFile,
     "categories.toml": CategoriesFile,
     "priorities.toml": PrioritiesFile,
@@ -124,6 +126,7 @@ def load_policies(directory: Path) -> PolicySet:
         version=version_of(content),
         directory=directory,
         languages=models["languages.toml"],
+        association=models["association.toml"].association,
         committees=models["committees.toml"].committees,
         categories=models["categories.toml"].categories,
         priorities=models["priorities.toml"].priorities,

@@ -32,6 +32,7 @@ from pydantic import (
     model_validator,
 )
 
+from portal.policies.association import Association
 from portal.policies.durations import FROZEN, CalendarPeriod, WorkingTime
 from portal.policies.pages import Page
 from portal.policies.texts import Languages, LocalizedText, languages_of, text_validator
@@ -429,6 +430,7 @@ class PolicySet(BaseModel):
     version: str  # sha256 of the canonical content (see loader.version_of)
     directory: Path | None = None  # where it was read from; not part of the version
     languages: Languages
+    association: Association
     committees: dict[str, Committee]
     categories: dict[str, Category]
     priorities: dict[str, Priority]

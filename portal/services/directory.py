@@ -33,12 +33,13 @@ def search_users(
     require_role(actor, Role.ADMIN)
     stmt = sa.select(User)
     if query.strip():
-        like = f"%{query.strip().casefold()}%"
+        text = query.strip().casefold()
+        # autoescape: a "%" or "_" typed is that character, not a LIKE wildcard.
         stmt = stmt.where(
             sa.or_(
-                sa.func.lower(User.full_name).like(like),
-                User.email_key.like(like),
-                sa.func.lower(User.member_number).like(like),
+                sa.func.lower(User.full_name).contains(text, autoescape=True),
+                User.email_key.contains(text, autoescape=True),
+                sa.func.lower(User.member_number).contains(text, autoescape=True),
             )
         )
     if role is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -102,14 +102,24 @@ def validate(filing: Filing, policies: PolicySet, today: date) -> None:
         raise InvalidInput.of(problems)
 
 
-def open_case_in_category(session: Session, member: User, category: str) -> Grievance | None:
-    """The member's newest open case of this kind, to offer adding to it instead."""
+# How recent an open case of the same kind must be for "Add this to GRV-… instead?": a
+# member writing again within a month is likely following up; after that, a new matter.
+SIMILAR_WINDOW = timedelta(days=30)
+
+
+def similar_open_case(
+    session: Session, member: User, category: str, now: datetime | None = None
+) -> Grievance | None:
+    """The member's newest open case of this kind filed within SIMILAR_WINDOW, to offer
+    adding to it instead of filing again."""
+    since = (now or utcnow()) - SIMILAR_WINDOW
     return session.scalar(
         sa.select(Grievance)
         .where(
             Grievance.member_digest == member_digest(member.id),
             Grievance.category == category,
             Grievance.status.in_([s.value for s in OPEN_STATUSES]),
+            Grievance.submitted_at >= since,
         )
         .order_by(Grievance.submitted_at.desc())
         .limit(1)
@@ -357,7 +367,6 @@ def search_members(session: Session, actor: User, query: str, limit: int = 20) -
     query = query.strip().casefold()
     if len(query) < 2:
         return []
-    like = f"%{query}%"
     from portal.models.users import UserRole
 
     return list(
@@ -366,10 +375,11 @@ def search_members(session: Session, actor: User, query: str, limit: int = 20) -
             .where(
                 User.active.is_(True),
                 User.id.in_(sa.select(UserRole.user_id).where(UserRole.role == Role.MEMBER)),
+                # autoescape: a "%" or "_" typed is that character, not a LIKE wildcard.
                 sa.or_(
-                    sa.func.lower(User.full_name).like(like),
-                    User.email_key.like(like),
-                    sa.func.lower(User.member_number).like(like),
+                    sa.func.lower(User.full_name).contains(query, autoescape=True),
+                    User.email_key.contains(query, autoescape=True),
+                    sa.func.lower(User.member_number).contains(query, autoescape=True),
                 ),
             )
             .order_by(User.full_name)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import secrets
 
-from flask import Flask, redirect, render_template, request
+from flask import Flask, jsonify, redirect, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -51,6 +51,8 @@ def render_error(status: int, message: str | None = None, incident: str | None =
     # A failed request must not leave half a change for the error page to commit.
     if request:
         db.session().rollback()
+    if request and wants_json():
+        return jsonify(error=str(message or TITLES.get(status, _l("Something went wrong")))), status
     return (
         render_template(
             "errors/error.html",
@@ -61,6 +63,11 @@ def render_error(status: int, message: str | None = None, incident: str | None =
         ),
         status,
     )
+
+
+def wants_json() -> bool:
+    """A script sent JSON (the filing form's suggestions): it gets its error as JSON too."""
+    return request.is_json
 
 
 def init_app(app: Flask) -> None:
@@ -141,6 +148,8 @@ def init_app(app: Flask) -> None:
 
 
 def _message(exc: HTTPException) -> str | None:
+    if exc.code == 413 and wants_json():
+        return _l("That request is too large. Nothing was saved.")
     if exc.code == 413:
         return _l(
             "Files can be up to the size shown on the form. "

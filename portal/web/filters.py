@@ -53,6 +53,15 @@ def number(value: float, digits: int = 1) -> str:
     return i18n.format_number(value, current_language(), digits)
 
 
+def filesize(size: int) -> str:
+    """ "812 bytes", "12.3 KB", "4.2 MB": enough to tell two files of one name apart."""
+    if size < 1024:
+        return ngettext("%(num)d byte", "%(num)d bytes", size)
+    if size < 1024 * 1024:
+        return gettext("%(size)s KB", size=number(size / 1024))
+    return gettext("%(size)s MB", size=number(size / (1024 * 1024)))
+
+
 def status_label(status: str | None) -> str:
     return str(workflow.info(status).label) if status else ""
 
@@ -152,6 +161,7 @@ def init_app(app: Flask) -> None:
         "localshort": localshort,
         "localday": localday,
         "number": number,
+        "filesize": filesize,
         "worktime": worktime,
         "working_hours": working_hours,
     }.items():

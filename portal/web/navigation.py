@@ -9,6 +9,10 @@ from flask_login import current_user
 
 from portal.domain.roles import Role
 from portal.i18n import _l
+from portal.policies import current_policies
+
+# Everyone who works in the portal rather than filing in it.
+STAFF = frozenset({Role.REVIEWER, Role.CHAIR, Role.ADMIN, Role.AUDITOR})
 
 
 @dataclass(frozen=True)
@@ -44,4 +48,11 @@ def init_app(app: Flask) -> None:
                     items.append(
                         (url_for(item.endpoint), item.label, request.endpoint == item.endpoint)
                     )
-        return {"nav_items": items, "settings": current_app.extensions["portal.settings"]}
+        return {
+            "nav_items": items,
+            "settings": current_app.extensions["portal.settings"],
+            # Who runs the portal, on every page (association.toml).
+            "association": current_policies().association,
+            # Staff read other people's grievances: the footer speaks to them as such.
+            "staff_view": bool(current_user.is_authenticated and current_user.roles & STAFF),
+        }

@@ -132,3 +132,49 @@ def test_policies_check_explains_what_stops_the_start(tmp_path):
     check = _flask(tmp_path, "policies", "check", PORTAL_POLICIES_DIR=str(broken))
     assert check.returncode == 1
     assert "categories.ethics.committee: 'ethic' is not one of" in check.stderr
+
+
+def test_links_follow_the_port_unless_a_public_address_is_set():
+    assert Settings.from_env({}).base_url == "http://127.0.0.1:5000"
+    assert Settings.from_env({"PORTAL_PORT": "5077"}).base_url == "http://127.0.0.1:5077"
+    public = {"PORTAL_PORT": "5077", "PORTAL_BASE_URL": "https://grievances.example.org"}
+    assert Settings.from_env(public).base_url == "https://grievances.example.org"
+    with pytest.raises(SettingsError, match="PORTAL_PORT must be a whole number"):
+        Settings.from_env({"PORTAL_PORT": "eighty"})
+
+
+def _make_run(tmp_path: Path, *args: str, **env: str) -> str:
+    """`make run` with stand-ins for the venv's programs: "gunicorn" prints the public
+    address the portal would build links from, instead of serving."""
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    (tmp_path / "pyproject.toml").touch()
+    for name in ("python", "flask", "alembic"):
+        (venv / "bin" / name).write_text("#!/bin/sh\nexit 0\n")
+    (venv / "bin" / "gunicorn").write_text(
+        f'#!/bin/sh\nexec {sys.executable} -c "from portal.config import Settings;'
+        ' print(Settings.from_env().base_url)"\n'
+    )
+    for path in (venv / "bin").iterdir():
+        path.chmod(0o755)
+    (venv / ".run-deps").touch()
+    result = subprocess.run(
+        ["make", "-s", "-f", str(ROOT / "Makefile"), f"VENV={venv}", "run", *args],
+        cwd=tmp_path,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.splitlines()[-1]
+
+
+def test_make_run_on_another_port_prints_working_links(tmp_path):
+    assert _make_run(tmp_path, "PORT=5077") == "http://127.0.0.1:5077"
+
+
+def test_make_run_keeps_a_public_address_that_is_set(tmp_path):
+    url = "https://grievances.example.org"
+    assert _make_run(tmp_path, "PORT=5077", PORTAL_BASE_URL=url) == url

@@ -24,7 +24,9 @@ from portal.services import drafts, intake
 from portal.services.triage import triage
 from portal.web.access import roles
 from portal.web.casework import file_once, upload_rules, uploads
+from portal.web.filters import localdate
 from portal.web.forms import attach_error
+from portal.web.jsonbody import json_object, text_fields
 from portal.web.language import current_language
 from portal.web.member import bp
 from portal.web.member.forms import STALE_FORM, FilingForm, split_list
@@ -100,7 +102,7 @@ def _filing_context(form: FilingForm) -> dict[str, object]:
     suggestion = triage(text, policies) if text.strip() else None
     duplicate = None
     if form.category.data in policies.categories:
-        duplicate = intake.open_case_in_category(db.session(), current_user, form.category.data)
+        duplicate = intake.similar_open_case(db.session(), current_user, form.category.data)
     return {"form": form, "policies": policies, "suggestion": suggestion, "duplicate": duplicate}
 
 
@@ -192,15 +194,13 @@ def _send(form: FilingForm, token: str):  # type: ignore[no-untyped-def]
 @member_only
 def triage_hint():  # type: ignore[no-untyped-def]
     """Suggestions while the member types (progressive enhancement of the form)."""
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        data = {}
+    data = text_fields(json_object(), "subject", "narrative", "category")
     policies = current_policies()
-    text = f"{data.get('subject', '')}\n{data.get('narrative', '')}"[:40000]
+    text = f"{data['subject']}\n{data['narrative']}"[:40000]
     suggestion = triage(text, policies)
-    category = str(data.get("category") or "")
+    category = data["category"]
     duplicate = (
-        intake.open_case_in_category(db.session(), current_user, category)
+        intake.similar_open_case(db.session(), current_user, category)
         if category in policies.categories
         else None
     )
@@ -210,5 +210,7 @@ def triage_hint():  # type: ignore[no-untyped-def]
         suggested_label=localize(suggested.label, current_language()) if suggested else None,
         urgent=bool(suggestion.priority),
         duplicate=duplicate.reference if duplicate else None,
+        duplicate_title=duplicate.subject if duplicate else None,
+        duplicate_date=localdate(duplicate.submitted_at) if duplicate else None,
         duplicate_url=url_for("member.case", reference=duplicate.reference) if duplicate else None,
     )

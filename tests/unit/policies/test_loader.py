@@ -528,6 +528,7 @@ def test_comments_and_layout_do_not_change_the_version(policy_dir: Path) -> None
 
 CHANGES = {
     "languages.toml": ('supported = ["en", "ko"]', 'supported = ["ko", "en"]'),
+    "association.toml": ('phone = "020 7946 0000"', 'phone = "020 7946 0001"'),
     "committees.toml": ('name.en = "Member Services"', 'name.en = "Member services"'),
     "categories.toml": ('"dues", "invoice*"', '"dues", "subscription*", "invoice*"'),
     "priorities.toml": ('resolution = "30 working days"', 'resolution = "25 working days"'),

@@ -12,6 +12,9 @@ from portal.config import ROOT, Settings, SettingsError
 from portal.domain.errors import PolicyError
 from portal.security.errors import KeyConfigError
 
+# Room in a request body for the form fields sent beside the largest allowed files.
+FORM_HEADROOM_MB = 1
+
 
 class StartupError(Exception):
     """The portal cannot start; the message is one line for the operator."""
@@ -54,7 +57,9 @@ def create_app(settings: Settings | None = None) -> Flask:
         SECRET_KEY=secret_key,
         DEBUG=settings.debug,
         TESTING=settings.testing,
-        MAX_CONTENT_LENGTH=settings.max_upload_mb * 1024 * 1024,
+        # The files' limit is the upload rules' (max_bytes, checked with the form kept); the
+        # body may be a little larger so that the form around the files is still read.
+        MAX_CONTENT_LENGTH=(settings.max_upload_mb + FORM_HEADROOM_MB) * 1024 * 1024,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.production,
@@ -81,7 +86,9 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     app.extensions["portal.store"] = EvidenceStore(settings.files_dir)
     app.extensions["portal.upload_rules"] = UploadRules(
-        settings.allowed_upload_types, max_files=settings.max_files
+        settings.allowed_upload_types,
+        max_files=settings.max_files,
+        max_bytes=settings.max_upload_mb * 1024 * 1024,
     )
     if settings.proxy_hops:
         from werkzeug.middleware.proxy_fix import ProxyFix

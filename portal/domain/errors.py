@@ -16,11 +16,23 @@ class NotFound(DomainError):
 
 
 class InvalidInput(DomainError):
-    """The request is well-formed but breaks a rule (shown as 400)."""
+    """The request is well-formed but breaks a rule (shown as 400).
+
+    One refusal names its field; `InvalidInput.of(problems)` carries several at once, so a
+    form reports every mistake in one round instead of one per attempt."""
 
     def __init__(self, message: str, field: str | None = None) -> None:
         super().__init__(message)
         self.field = field
+        self.problems: list[tuple[str | None, str]] = [(field, message)]
+
+    @classmethod
+    def of(cls, problems: list[tuple[str | None, str]]) -> InvalidInput:
+        """All of `problems` (field, message) in one error; the first is its message."""
+        field, message = problems[0]
+        error = cls(message, field)
+        error.problems = list(problems)
+        return error
 
 
 class InvalidTransition(DomainError):

@@ -17,6 +17,7 @@ from portal.models.users import User
 from portal.storage import EvidenceStore
 
 SNIFF_BYTES = 8192
+MB = 1024 * 1024
 TYPE_NAMES = {
     "application/pdf": _l("PDF"),
     "image/png": _l("PNG image"),
@@ -39,6 +40,11 @@ class Upload:
 class UploadRules:
     allowed_types: tuple[str, ...]
     max_files: int = 10
+    max_bytes: int = 20 * 1024 * 1024  # all files of one request together
+
+    @property
+    def max_megabytes(self) -> str:
+        return f"{self.max_bytes / MB:g}"
 
     def describe(self) -> str:
         # Named when shown, so in the reader's language.
@@ -74,11 +80,29 @@ def sniff(stream: BinaryIO) -> str | None:
     return "text/plain" if b"\x00" not in head else None
 
 
+def _size(stream: BinaryIO) -> int:
+    stream.seek(0, 2)
+    size = stream.tell()
+    stream.seek(0)
+    return size
+
+
 def check_uploads(uploads: list[Upload], rules: UploadRules) -> list[tuple[Upload, str]]:
     """Each upload with its sniffed type; InvalidInput naming the first bad file."""
     if len(uploads) > rules.max_files:
         raise InvalidInput(
             _l("You can attach up to %(max)d files at a time.", max=rules.max_files), "evidence"
+        )
+    sizes = [_size(u.stream) for u in uploads]
+    if sum(sizes) > rules.max_bytes:
+        raise InvalidInput(
+            _l(
+                "These files come to %(size)s MB; you can send up to %(max)s MB at a time. "
+                "Nothing was sent. Choose smaller files, or fewer.",
+                size=f"{sum(sizes) / MB:.1f}",
+                max=rules.max_megabytes,
+            ),
+            "evidence",
         )
     checked = []
     for upload in uploads:

@@ -77,32 +77,37 @@ def today_for(member: User, policies: PolicySet, now: datetime | None = None) ->
 
 
 def validate(filing: Filing, policies: PolicySet, today: date) -> None:
-    """Rules on the content, each refusal naming its field."""
+    """Rules on the content; one InvalidInput listing every refusal, each naming its field."""
+    problems: list[tuple[str | None, str]] = []
     category = policies.categories.get(filing.category)
     if category is None:
-        raise InvalidInput(_l("Choose the kind of grievance from the list."), "category")
+        problems.append(("category", _l("Choose the kind of grievance from the list.")))
     if not filing.subject.strip():
-        raise InvalidInput(_l("Give your grievance a short title."), "subject")
+        problems.append(("subject", _l("Give your grievance a short title.")))
     if len(filing.subject) > MAX_SUBJECT:
-        raise InvalidInput(
-            _l("Keep the title under %(max)d characters.", max=MAX_SUBJECT), "subject"
+        problems.append(
+            ("subject", _l("Keep the title under %(max)d characters.", max=MAX_SUBJECT))
         )
     if not filing.narrative.strip():
-        raise InvalidInput(_l("Tell us what happened."), "narrative")
+        problems.append(("narrative", _l("Tell us what happened.")))
     for name in ("narrative", "people_involved", "desired_outcome"):
         if len(getattr(filing, name)) > MAX_TEXT:
-            raise InvalidInput(_l("Please keep this under %(max)d characters.", max=MAX_TEXT), name)
+            problems.append((name, _l("Please keep this under %(max)d characters.", max=MAX_TEXT)))
     if filing.occurred_on and filing.occurred_on > today:
-        raise InvalidInput(_l("The date it happened cannot be in the future."), "occurred_on")
-    if filing.hide_identity and not category.allow_anonymous:
-        raise InvalidInput(
-            _l(
-                "For “%(category)s” the committee needs to know who you are, "
-                "so your identity cannot be hidden.",
-                category=category.label,
-            ),
-            "hide_identity",
+        problems.append(("occurred_on", _l("The date it happened cannot be in the future.")))
+    if filing.hide_identity and category is not None and not category.allow_anonymous:
+        problems.append(
+            (
+                "hide_identity",
+                _l(
+                    "For “%(category)s” the committee needs to know who you are, "
+                    "so your identity cannot be hidden.",
+                    category=category.label,
+                ),
+            )
         )
+    if problems:
+        raise InvalidInput.of(problems)
 
 
 # How recent an open case of the same kind must be for "Add this to GRV-… instead?": a

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import secrets
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, redirect, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -20,6 +20,7 @@ from portal.domain.errors import (
 )
 from portal.i18n import _l
 from portal.security.errors import AuditChainBroken, DecryptionError
+from portal.web.uploads import too_large_target
 
 log = logging.getLogger("portal.errors")
 
@@ -127,6 +128,8 @@ def init_app(app: Flask) -> None:
             return exc
         if exc.code == 500:
             return _server_error(exc)
+        if exc.code == 413 and (target := too_large_target()):
+            return redirect(target, 303)  # back to the step, with the limit stated there
         return render_error(exc.code, _message(exc))
 
     @app.errorhandler(Exception)

@@ -7,16 +7,15 @@ from __future__ import annotations
 
 from flask import Flask, current_app, g, has_request_context, redirect, request, session, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField
 from wtforms.validators import AnyOf, DataRequired
 
 from portal import db
 from portal.extensions import limiter
-from portal.i18n import FALLBACK, LANGUAGES
+from portal.i18n import FALLBACK, LANGUAGES, _l
 from portal.services import accounts
 from portal.web.access import public
-from portal.web.forms import safe_next
+from portal.web.forms import PortalForm, safe_next
 
 SESSION_KEY = "language"
 # Each language named in itself, so a reader who cannot read the page still finds theirs.
@@ -50,8 +49,13 @@ def association_default() -> str:
     return default if default in LANGUAGES else FALLBACK
 
 
-class LanguageForm(FlaskForm):
-    language = StringField(validators=[DataRequired(), AnyOf(LANGUAGES)])
+class LanguageForm(PortalForm):
+    language = StringField(
+        validators=[
+            DataRequired(_l("Choose one of the languages offered.")),
+            AnyOf(LANGUAGES, message=_l("Choose one of the languages offered.")),
+        ]
+    )
     next = HiddenField()
 
 

@@ -67,7 +67,7 @@ def test_nothing_typed_or_uploaded_is_stored_in_plaintext(live_server, caplog):
         )
     }
     browser = Browser(live_server.app.test_client())
-    assert browser.sign_in("canary@example.org", PASSWORD).status_code == 302
+    assert browser.sign_in("canary@example.org", PASSWORD).status_code == 303
 
     page = browser.get("/grievances/new").get_data(as_text=True)
     form = {
@@ -89,7 +89,7 @@ def test_nothing_typed_or_uploaded_is_stored_in_plaintext(live_server, caplog):
         browser.submit(f"{url}/messages", {"body": marks["message"]}, form_url=url).status_code
         == 303
     )
-    withdrawn = browser.submit(f"{url}/withdraw", {"reason": marks["reason"], "confirm": "y"})
+    withdrawn = browser.submit(f"{url}/withdraw", {"reason": marks["reason"], "confirm": "yes"})
     assert withdrawn.status_code == 303
 
     # The markers are really there, readable through the models and pages (the scan is not vacuous).

@@ -40,7 +40,7 @@ class Member:
             "/sign-in",
             {"csrf_token": CSRF.search(page).group(1), "email": email, "password": PASSWORD},
         )
-        assert status == 302
+        assert status == 303
 
     def get(self, path: str) -> str:
         with self.opener.open(self.base + path, timeout=30) as response:

@@ -72,7 +72,7 @@ def test_focus_rings_stand_out_and_targets_are_big_enough(member_pages, filer):
     page = member_pages.page
     member_pages.sign_in("helps@example.org", PASSWORD)
     member_pages.open("/grievances/new")
-    for selector in (".site-header .nav a", "#subject", "button.button", "#category-billing"):
+    for selector in (".site-header .nav a", "#subject", "button.button", "input[name=category][value=billing]"):
         element = page.locator(selector).first
         element.focus()
         page.keyboard.press("Shift+Tab")
@@ -86,6 +86,6 @@ def test_focus_rings_stand_out_and_targets_are_big_enough(member_pages, filer):
         ring = shadow[: shadow.index(")") + 1]
         best = max(_contrast(outline, behind), _contrast(ring, behind))
         assert width == "3px" and best >= 3, (selector, style, behind)
-    for selector in ("#category-billing", "#hide_identity"):
+    for selector in ("input[name=category][value=billing]", "#hide_identity"):
         box = page.locator(selector).bounding_box()
         assert box and box["width"] >= 24 and box["height"] >= 24, selector

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from portal.domain.roles import Role
-from tests.conftest import Browser, form_tokens
+from tests.conftest import Browser, csrf_token, form_tokens
 from tests.factories import PASSWORD, make_policy_committees, make_user
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -32,7 +32,7 @@ def member(session, committees):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def member_browser(browser, member):  # type: ignore[no-untyped-def]
-    assert browser.sign_in("filer@example.org", PASSWORD).status_code == 302
+    assert browser.sign_in("filer@example.org", PASSWORD).status_code == 303
     return browser
 
 
@@ -49,13 +49,18 @@ FIELDS = {
 
 
 def file_grievance(browser: Browser, files=None, **changes):  # type: ignore[no-untyped-def]
-    """Fill the form, review it, attach files and send it, as a member does."""
+    """Fill the form, review it, attach files and send it, as a member does: the review is a
+    page of its own (a GET after a 303), and only the files travel with the last step."""
     page = browser.get("/grievances/new").get_data(as_text=True)
     data = {**form_tokens(page), **FIELDS, **changes}
     review = browser.client.post("/grievances/new", data={**data, "action": "review"})
-    if review.status_code != 200:
+    if review.status_code != 303:
         return review
-    payload = {**data, "action": "submit"}
+    review_url = review.headers["Location"]
+    if "/grievances/new?draft=" in review_url:
+        return browser.get(review_url)  # refused: the form again, as typed, with its mistakes
+    shown = browser.get(review_url).get_data(as_text=True)
+    payload: dict[str, object] = {"csrf_token": csrf_token(shown), "action": "submit"}
     if files:
         payload["evidence"] = files
-    return browser.client.post("/grievances/new", data=payload, content_type="multipart/form-data")
+    return browser.client.post(review_url, data=payload, content_type="multipart/form-data")

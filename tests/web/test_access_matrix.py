@@ -63,7 +63,7 @@ def test_role_route_matrix(app, session, who):
     session.commit()
     browser = Browser(app.test_client())
     if who != ANON:
-        assert browser.sign_in(f"{who}@example.org", PASSWORD).status_code == 302
+        assert browser.sign_in(f"{who}@example.org", PASSWORD).status_code == 303
     failures = []
     for template, allowed in MATRIX:
         url = template.format(user=target.id, committee=committee.id)
@@ -99,7 +99,7 @@ def signed_in_as(app, session, who):  # type: ignore[no-untyped-def]
         return browser, "/sign-in"
     make_user(session, who, email=f"{who}@example.org")
     session.commit()
-    assert browser.sign_in(f"{who}@example.org", PASSWORD).status_code == 302
+    assert browser.sign_in(f"{who}@example.org", PASSWORD).status_code == 303
     return browser, "/account"
 
 
@@ -141,8 +141,8 @@ def test_nobody_but_the_owner_reaches_a_case(app, session, who, someone_elses_ca
     for url, data in (
         (f"/grievances/{ref}/messages", {"body": "hi"}),
         (f"/grievances/{ref}/evidence", {}),
-        (f"/grievances/{ref}/reveal", {}),
-        (f"/grievances/{ref}/withdraw", {"reason": "x", "confirm": "y"}),
+        (f"/grievances/{ref}/reveal", {"confirm": "yes"}),
+        (f"/grievances/{ref}/withdraw", {"reason": "x", "confirm": "yes"}),
     ):
         if (status := browser.submit(url, data, form_url=token_page).status_code) != expected:
             failures.append(f"POST {url}: {status}")

@@ -36,7 +36,7 @@ def test_member_registers_then_signs_in(browser, session):
     assert user is not None and user.roles == {Role.MEMBER}
     assert user.member_number == "M-2001"
     assert user.password_hash.startswith("$argon2id$")
-    assert browser.sign_in("nadia@example.org", GOOD).status_code == 302
+    assert browser.sign_in("nadia@example.org", GOOD).status_code == 303
     assert "You have not filed a grievance yet" in browser.get("/my/grievances").get_data(
         as_text=True
     )
@@ -132,7 +132,7 @@ def test_sign_in_is_case_insensitive_and_renews_the_session(browser, client, ses
     with client.session_transaction() as s:
         s["sid"] = "planted-by-an-attacker"
     response = browser.sign_in("CASE@example.org", PASSWORD)
-    assert response.status_code == 302
+    assert response.status_code == 303
     with client.session_transaction() as s:
         assert s["sid"] != "planted-by-an-attacker"
 
@@ -178,7 +178,7 @@ def test_change_password_needs_the_current_one_and_signs_out_elsewhere(app, brow
     assert "Your password has been changed" in ok.get_data(as_text=True)
     assert other.get("/my/grievances").status_code == 302
     browser.sign_out()
-    assert browser.sign_in("mover@example.org", GOOD).status_code == 302
+    assert browser.sign_in("mover@example.org", GOOD).status_code == 303
 
 
 def test_next_only_accepts_a_path_on_this_site(browser, session):
@@ -227,7 +227,7 @@ def test_password_is_rehashed_when_parameters_change(browser, session):
     user = make_user(session, email="old@example.org")
     user.password_hash = old
     session.commit()
-    assert browser.sign_in("old@example.org", PASSWORD).status_code == 302
+    assert browser.sign_in("old@example.org", PASSWORD).status_code == 303
     session.refresh(user)
     assert user.password_hash != old and "m=8" in user.password_hash
 
@@ -242,9 +242,9 @@ def test_csrf_missing_is_refused_with_a_friendly_page(client, session):
 
 def test_sign_in_uses_the_same_email_rules_as_registration(browser, session):
     register(browser, email="user@xn--bcher-kva.de")
-    assert browser.sign_in("user@xn--bcher-kva.de", GOOD).status_code == 302
+    assert browser.sign_in("user@xn--bcher-kva.de", GOOD).status_code == 303
     browser.sign_out()
-    assert browser.sign_in("USER@bücher.de", GOOD).status_code == 302
+    assert browser.sign_in("USER@bücher.de", GOOD).status_code == 303
 
 
 def test_an_idle_session_ends_and_activity_keeps_it_alive(browser, session, app):

@@ -56,10 +56,7 @@ def test_admin_cannot_remove_own_admin_role_or_deactivate_self(browser, session)
     )
     assert "You cannot remove your own administrator role." in response.get_data(as_text=True)
     response = browser.submit(
-        f"/admin/users/{admin.id}/active",
-        {"active": "0"},
-        form_url=f"/admin/users/{admin.id}",
-        follow_redirects=True,
+        f"/admin/users/{admin.id}/deactivate", {"confirm": "yes"}, follow_redirects=True
     )
     assert "You cannot deactivate your own account." in response.get_data(as_text=True)
     session.refresh(admin)
@@ -98,9 +95,14 @@ def test_manage_committees_and_seats(browser, session):
     assert "Carl Seat now sits on Appeals Panel." in added.get_data(as_text=True)
     session.refresh(reviewer)
     assert Role.CHAIR in reviewer.roles
-    removed = browser.submit(
-        f"{url}/seats/{reviewer.id}/remove", {}, form_url=url, follow_redirects=True
-    )
+    remove = f"{url}/seats/{reviewer.id}/remove"
+    asked = browser.get(remove).get_data(as_text=True)
+    assert "Remove Carl Seat from Appeals Panel?" in asked and 'class="button danger"' in asked
+    assert f'href="{url}"' in asked  # the way back
+    one_click = browser.submit(remove, {}, form_url=url)
+    assert one_click.status_code == 303 and one_click.headers["Location"].endswith(remove)
+    assert session.scalar(sa.select(sa.func.count()).select_from(CommitteeMembership)) == 1
+    removed = browser.submit(remove, {"confirm": "yes"}, follow_redirects=True)
     assert "Removed from the committee." in removed.get_data(as_text=True)
     assert session.scalar(sa.select(sa.func.count()).select_from(CommitteeMembership)) == 0
 
@@ -111,3 +113,31 @@ def test_admin_pages_show_no_case_content_links(browser, session):
     session.commit()
     nav = browser.get("/admin/users").get_data(as_text=True)
     assert "My grievances" not in nav
+
+
+def test_deactivating_goes_through_the_confirmation_page_and_reactivating_does_not(
+    browser, session
+):
+    _admin(browser, session)
+    member = make_user(session, name="Dee Active", email="dee@example.org")
+    session.commit()
+    page = browser.get(f"/admin/users/{member.id}").get_data(as_text=True)
+    deactivate = f"/admin/users/{member.id}/deactivate"
+    assert f'href="{deactivate}"' in page  # a link to the confirmation, not a one-click button
+    asked = browser.get(deactivate).get_data(as_text=True)
+    assert "Deactivate the account of Dee Active?" in asked
+    assert "signed out everywhere" in asked and "This cannot be undone." not in asked
+    one_click = browser.submit(deactivate, {}, form_url=f"/admin/users/{member.id}")
+    assert one_click.status_code == 303 and one_click.headers["Location"].endswith(deactivate)
+    session.refresh(member)
+    assert member.active
+    done = browser.submit(deactivate, {"confirm": "yes"})
+    assert done.status_code == 303
+    session.refresh(member)
+    assert not member.active
+    back = browser.submit(
+        f"/admin/users/{member.id}/reactivate", {}, form_url=f"/admin/users/{member.id}"
+    )
+    assert back.status_code == 303
+    session.refresh(member)
+    assert member.active

@@ -346,7 +346,7 @@ def test_a_case_pointed_at_another_member_does_not_open_for_them(
     make_user(session, Role.MEMBER, email="bruno@example.org", name="Bruno Other")
     session.commit()
     bruno = Browser(app.test_client())
-    assert bruno.sign_in("bruno@example.org", PASSWORD).status_code == 302
+    assert bruno.sign_in("bruno@example.org", PASSWORD).status_code == 303
     b_ref = filed(bruno, subject="Bruno's own matter")
     table = Grievance.__table__
     digest = session.scalar(sa.select(table.c.member_digest).where(table.c.reference == b_ref))

@@ -34,7 +34,7 @@ def test_demo_seed_creates_the_association_once_and_prints_every_sign_in(app, ru
     # A printed sign-in works, and the member sees their demo grievances.
     _role, email, password = next(line.split() for line in lines if line.split()[0] == "member")
     browser = Browser(app.test_client())
-    assert browser.sign_in(email, password).status_code == 302
+    assert browser.sign_in(email, password).status_code == 303
     html = browser.get("/my/grievances").get_data(as_text=True)
     assert "Charged twice for this year" in html and "bank-statement.txt" not in html
 

@@ -8,11 +8,12 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from portal.models.audit import AuditEntry
+from portal.models.drafts import FilingDraft
 from portal.models.grievances import Attachment, CaseEvent, Grievance, PartyIndex
 from portal.security import keys
 from portal.security.blind_index import blind_index
-from tests.conftest import csrf_token, form_tokens
-from tests.factories import make_user
+from tests.conftest import Browser, csrf_token, form_tokens
+from tests.factories import PASSWORD, make_user
 from tests.web.conftest import PDF, REF_RE, file_grievance
 
 
@@ -54,7 +55,7 @@ def test_member_files_and_gets_an_acknowledgement_with_promised_dates(member_bro
 def test_review_step_shows_a_summary_before_anything_is_stored(member_browser, session):
     page = member_browser.get("/grievances/new").get_data(as_text=True)
     data = {
-        "csrf_token": csrf_token(page),
+        **form_tokens(page),
         "action": "review",
         **{
             "category": "billing",
@@ -62,18 +63,55 @@ def test_review_step_shows_a_summary_before_anything_is_stored(member_browser, s
             "narrative": "Charged a late fee wrongly.",
         },
     }
-    review = member_browser.client.post("/grievances/new", data=data)
-    html = review.get_data(as_text=True)
-    assert review.status_code == 200
-    assert "Check your grievance before you send it" in html and "Late fee" in html
-    assert "Dues and billing" in html and "Send my grievance" in html
+    posted = member_browser.client.post("/grievances/new", data=data)
+    # Post/Redirect/Get: the review is a page of its own, so Back and Reload resend nothing.
+    assert posted.status_code == 303
+    review_url = posted.headers["Location"]
+    assert review_url.endswith("/grievances/new/" + data["submission_token"])
+    for _ in range(2):  # a reload shows the same
+        review = member_browser.get(review_url)
+        html = review.get_data(as_text=True)
+        assert review.status_code == 200
+        assert "Check your grievance before you send it" in html and "Late fee" in html
+        assert "Dues and billing" in html and "Send my grievance" in html
+    assert 'name="narrative"' not in html  # the text stays on the server, not in the page
     assert count(session, Grievance) == 0
+    # The draft is encrypted: its words are nowhere in the row.
+    row = session.scalar(sa.select(FilingDraft))
+    assert b"Late fee" not in bytes(row.body_ct) and b"late fee" not in bytes(row.body_ct)
+    # "Change something" brings the form back with everything typed.
+    edit = member_browser.get(f"/grievances/new?draft={data['submission_token']}")
+    assert 'value="Late fee"' in edit.get_data(as_text=True)
+    # After sending, Back to the review page shows the case, not the form again.
+    shown = member_browser.get(review_url).get_data(as_text=True)
+    sent = member_browser.client.post(
+        review_url, data={"csrf_token": csrf_token(shown), "action": "submit"}
+    )
+    assert sent.status_code == 303 and "/acknowledgement" in sent.headers["Location"]
+    back = member_browser.get(review_url)
+    assert back.status_code == 303 and back.headers["Location"] == sent.headers["Location"]
+    assert count(session, Grievance) == 1 and count(session, FilingDraft) == 0
+
+
+def test_someone_elses_draft_is_not_found(app, member_browser, session):
+    page = member_browser.get("/grievances/new").get_data(as_text=True)
+    data = {**form_tokens(page), "action": "review", "category": "billing"}
+    data.update(subject="Mine", narrative="Private words.")
+    review_url = member_browser.client.post("/grievances/new", data=data).headers["Location"]
+    make_user(session, email="other@example.org")
+    session.commit()
+    other = Browser(app.test_client())
+    other.sign_in("other@example.org", PASSWORD)
+    response = other.get(review_url)
+    assert response.status_code == 303 and response.headers["Location"].endswith("/grievances/new")
+    assert "Private words." not in other.get("/grievances/new").get_data(as_text=True)
 
 
 def test_bad_input_keeps_every_value_and_explains_each_field(member_browser, session):
     response = file_grievance(member_browser, narrative="", subject="My subject stays")
     html = response.get_data(as_text=True)
-    assert response.status_code == 400
+    # Refused, then redirected (Back from the next page never resends): the form as typed.
+    assert response.status_code == 200 and 'id="error-summary"' in html
     assert "Tell us what happened." in html
     assert 'value="My subject stays"' in html
     assert "A refund of the second charge" in html
@@ -82,10 +120,8 @@ def test_bad_input_keeps_every_value_and_explains_each_field(member_browser, ses
 
 def test_future_date_and_disallowed_anonymity_are_refused(member_browser, session):
     response = file_grievance(member_browser, occurred_on="2999-01-01")
-    assert response.status_code == 400
     assert "cannot be in the future" in response.get_data(as_text=True)
     response = file_grievance(member_browser, hide_identity="y")
-    assert response.status_code == 400
     assert "your identity cannot be hidden" in response.get_data(as_text=True)
     assert count(session, Grievance) == 0
 
@@ -110,11 +146,30 @@ def test_file_type_is_checked_by_content_and_nothing_is_half_written(member_brow
     assert {p for p in after - before if p.is_file()} == set()
 
 
-def test_oversized_upload_gets_a_clear_413_and_nothing_is_written(member_browser, session, app):
-    big = io.BytesIO(b"%PDF-1.4\n" + b"0" * (app.config["MAX_CONTENT_LENGTH"] + 10))
-    response = file_grievance(member_browser, files=[(big, "huge.pdf")])
-    assert response.status_code == 413
-    assert "That upload is too large" in response.get_data(as_text=True)
+def test_files_over_the_limit_return_to_the_review_with_everything_kept(
+    member_browser, session, app
+):
+    limit = app.extensions["portal.upload_rules"].max_bytes
+    assert app.config["MAX_CONTENT_LENGTH"] > limit  # the form around the files is still read
+    over = io.BytesIO(b"%PDF-1.4\n" + b"0" * limit)
+    response = file_grievance(member_browser, files=[(over, "big.pdf")])
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "you can send up to 20 MB at a time" in html and 'id="error-summary"' in html
+    assert "Charged twice for dues" in html  # the review, with what was written
+    assert count(session, Grievance) == 0
+
+
+def test_a_body_too_large_to_read_comes_back_to_the_same_step(member_browser, session, app):
+    huge = io.BytesIO(b"%PDF-1.4\n" + b"0" * (app.config["MAX_CONTENT_LENGTH"] + 10))
+    response = file_grievance(member_browser, files=[(huge, "huge.pdf")])
+    assert response.status_code == 303 and "too_large=1" in response.headers["Location"]
+    back = member_browser.get(response.headers["Location"])
+    html = back.get_data(as_text=True)
+    assert back.status_code == 400 and 'id="error-summary"' in html
+    assert "Those files were too large to receive: you can send up to 20 MB at a time." in html
+    assert "Check your grievance before you send it" in html and "Charged twice for dues" in html
+    assert 'data-max-upload-bytes="20971520"' in html  # the browser checks before sending
     assert count(session, Grievance) == 0
 
 

@@ -88,7 +88,9 @@ def test_staff_are_not_offered_the_members_form(app, session, committees):
 def _review(browser: Browser, **changes: str) -> str:
     page = browser.get("/grievances/new").get_data(as_text=True)
     data = {**form_tokens(page), **FIELDS, "action": "review", **changes}
-    return browser.client.post("/grievances/new", data=data).get_data(as_text=True)
+    # The review is a page of its own (Post/Redirect/Get).
+    posted = browser.client.post("/grievances/new", data=data, follow_redirects=True)
+    return posted.get_data(as_text=True)
 
 
 def _filed(browser: Browser, **changes: str) -> str:
@@ -124,7 +126,7 @@ def test_no_duplicate_warning_for_another_kind_an_old_case_or_a_closed_one(membe
     session.commit()
     assert ref in _review(member_browser)
     withdraw = f"/grievances/{ref}/withdraw"
-    member_browser.submit(withdraw, {"reason": "Sorted.", "confirm": "y"})
+    member_browser.submit(withdraw, {"reason": "Sorted.", "confirm": "yes"})
     assert ref not in _review(member_browser)
 
 

@@ -28,8 +28,12 @@ def test_admin_invites_and_the_link_sets_a_password_once(browser, client, sessio
             "roles": ["member", "reviewer"],
         },
     )
-    html = response.get_data(as_text=True)
-    assert response.status_code == 200 and "Invitation ready for Omar Said" in html
+    assert response.status_code == 303  # Post/Redirect/Get: Reload sends no second invitation
+    html = browser.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Invitation ready for Omar Said" in html
+    again = browser.get(response.headers["Location"])
+    assert again.headers["Cache-Control"] == "no-store"
+    assert "Invitation ready for Omar Said" in again.get_data(as_text=True)
     link = re.search(r'value="(http://[^"]+/set-password/[^"]+)"', html).group(1)
     # Built from PORTAL_BASE_URL, not from whatever Host header the request carried.
     assert link.startswith("http://127.0.0.1:5000/set-password/")
@@ -43,7 +47,7 @@ def test_admin_invites_and_the_link_sets_a_password_once(browser, client, sessio
     done = b.submit(
         path, {"password": "lanterns over the river", "confirm": "lanterns over the river"}
     )
-    assert done.status_code == 302
+    assert done.status_code == 303
     user = session.scalar(sa.select(User).where(User.email_key == "omar@example.org"))
     session.refresh(user)
     assert user.roles == {Role.MEMBER, Role.REVIEWER}

@@ -140,7 +140,7 @@ def test_role_matrix_pages_in_korean(app, session, who):
     session.commit()
     browser = korean_browser(app)
     if who != ANON:
-        assert browser.sign_in(f"{who}@example.org", PASSWORD).status_code == 302
+        assert browser.sign_in(f"{who}@example.org", PASSWORD).status_code == 303
     policies = app.extensions["portal.policies"]
     failures = {}
     for template, _allowed in MATRIX:
@@ -164,8 +164,15 @@ def test_member_case_pages_in_korean(app, session, committees):
     pages["empty filing form"] = browser.client.post(
         "/grievances/new", data={**form_tokens(form), "action": "review"}
     ).get_data(as_text=True)
-    pages["review"] = browser.client.post(
+    reviewed = browser.client.post(
         "/grievances/new", data={**form_tokens(form), **FIELDS, "action": "review"}
+    )
+    pages["review"] = browser.get(reviewed.headers["Location"]).get_data(as_text=True)
+    pages["review, files too large"] = browser.get(
+        reviewed.headers["Location"] + "?too_large=1"
+    ).get_data(as_text=True)
+    pages["change something"] = browser.get(
+        "/grievances/new?draft=" + reviewed.headers["Location"].rsplit("/", 1)[1]
     ).get_data(as_text=True)
     filed = file_grievance(browser, files=[(io.BytesIO(PDF), "receipt.pdf")])
     assert filed.status_code == 303
@@ -173,6 +180,9 @@ def test_member_case_pages_in_korean(app, session, committees):
     reference = REF_RE.search(pages["acknowledgement"]).group(0)
     pages["case"] = browser.get(f"/grievances/{reference}").get_data(as_text=True)
     pages["withdraw"] = browser.get(f"/grievances/{reference}/withdraw").get_data(as_text=True)
+    pages["case, files too large"] = browser.get(
+        f"/grievances/{reference}?too_large=evidence"
+    ).get_data(as_text=True)
     pages["list"] = browser.get("/my/grievances").get_data(as_text=True)
     pages["duplicate warning"] = browser.get("/grievances/new?category=billing").get_data(
         as_text=True

@@ -113,10 +113,10 @@ def test_a_visitors_choice_survives_signing_in_and_out(app, session):
     session.commit()
     browser = Browser(app.test_client())
     switch(browser.client, "ko", "/sign-in")
-    assert browser.sign_in("visitor@example.org", PASSWORD).status_code == 302
+    assert browser.sign_in("visitor@example.org", PASSWORD).status_code == 303
     assert lang_of(browser.get("/account").get_data(as_text=True)) == "ko"
     response = browser.sign_out()
-    assert response.status_code == 302
+    assert response.status_code == 303
     assert "로그아웃했습니다." in browser.get("/sign-in").get_data(as_text=True)
 
 

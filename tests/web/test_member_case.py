@@ -85,20 +85,23 @@ def test_withdraw_needs_confirmation_and_a_reason(member_browser, session):
     ref = _filed(member_browser)
     url = f"/grievances/{ref}/withdraw"
     page = member_browser.get(url).get_data(as_text=True)
-    assert "Withdraw grievance" in page
+    assert "Withdraw grievance" in page and "This cannot be undone." in page
+    assert 'name="confirm" value="yes"' in page and 'class="button danger"' in page
+    # A one-click POST without the confirmation page's answer changes nothing.
     unconfirmed = member_browser.submit(url, {"reason": "Sorted it out directly."})
-    assert unconfirmed.status_code == 400 and "Tick the box to confirm." in unconfirmed.get_data(
-        as_text=True
-    )
+    assert unconfirmed.status_code == 303 and unconfirmed.headers["Location"].endswith(url)
+    no_reason = member_browser.submit(url, {"reason": "", "confirm": "yes"})
+    assert no_reason.status_code == 400
+    assert "Tell us briefly why you are withdrawing." in no_reason.get_data(as_text=True)
     done = member_browser.submit(
-        url, {"reason": "Sorted it out directly.", "confirm": "y"}, follow_redirects=True
+        url, {"reason": "Sorted it out directly.", "confirm": "yes"}, follow_redirects=True
     )
     html = done.get_data(as_text=True)
     assert f"Grievance {ref} is withdrawn." in html and "Withdrawn" in html
     case = session.scalar(sa.select(Grievance).where(Grievance.reference == ref))
     session.refresh(case)
     assert case.status == "withdrawn" and not case.is_open
-    again = member_browser.submit(url, {"reason": "again", "confirm": "y"})
+    again = member_browser.submit(url, {"reason": "again", "confirm": "yes"})
     assert again.status_code == 400
 
 
@@ -180,7 +183,15 @@ def test_hidden_identity_is_withheld_until_the_member_agrees(member_browser, ses
     assert member_label(session, case) == "Member (identity withheld)"
     url = f"/grievances/{ref}"
     assert "Hidden from the committee" in member_browser.get(url).get_data(as_text=True)
-    done = member_browser.submit(f"{url}/reveal", {}, form_url=url, follow_redirects=True)
+    page = member_browser.get(f"{url}/reveal").get_data(as_text=True)
+    assert "Let the committee see your name on" in page and "This cannot be undone." in page
+    one_click = member_browser.submit(f"{url}/reveal", {}, form_url=url)
+    assert one_click.status_code == 303 and one_click.headers["Location"].endswith("/reveal")
+    session.refresh(case)
+    assert case.identity_hidden
+    done = member_browser.submit(
+        f"{url}/reveal", {"confirm": "yes"}, form_url=url, follow_redirects=True
+    )
     assert "The committee can now see your name." in done.get_data(as_text=True)
     session.refresh(case)
     assert not case.identity_hidden and member_label(session, case) == "Fiona Filer"

@@ -25,7 +25,7 @@ def test_create_admin_then_sign_in(app, runner, session):
         Browser(app.test_client())
         .sign_in("chair@assoc.org", "a long and private phrase")
         .status_code
-        == 302
+        == 303
     )
     weak = runner.invoke(
         args=["users", "create-admin", "--email", "b@assoc.org", "--name", "B"],

@@ -25,7 +25,7 @@ def _staff(app, session, email="desk@example.org"):  # type: ignore[no-untyped-d
     make_user(session, Role.REVIEWER, email=email, name="Dana Desk")
     session.commit()
     browser = Browser(app.test_client())
-    assert browser.sign_in(email, PASSWORD).status_code == 302
+    assert browser.sign_in(email, PASSWORD).status_code == 303
     return browser
 
 
@@ -139,7 +139,7 @@ def test_a_person_without_an_account_claims_the_case_when_registering(app, sessi
             },
         )
         assert response.status_code == 303
-        assert visitor.sign_in(email, "a quiet harbour at dawn").status_code == 302
+        assert visitor.sign_in(email, "a quiet harbour at dawn").status_code == 303
         return visitor
 
     # The code with another address claims nothing, nor the address with a wrong code.

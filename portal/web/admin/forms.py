@@ -1,9 +1,7 @@
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import (
     EmailField,
-    HiddenField,
     SelectChoice,
     SelectField,
     SelectMultipleField,
@@ -16,6 +14,8 @@ from wtforms.validators import DataRequired, Length, Optional
 from portal.domain.roles import Role
 from portal.i18n import _l
 from portal.models.committees import Seat
+from portal.services.accounts import normalise_email
+from portal.web.forms import PortalForm, checked_by
 
 ROLE_CHOICES = [SelectChoice(r.value, r.label) for r in Role]
 SEAT_LABELS = {Seat.CHAIR: _l("Chair"), Seat.REVIEWER: _l("Reviewer")}
@@ -26,7 +26,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
-class UserSearchForm(FlaskForm):
+class UserSearchForm(PortalForm):
     class Meta:
         csrf = False  # a GET search changes nothing
 
@@ -38,36 +38,57 @@ class UserSearchForm(FlaskForm):
     )
 
 
-class InviteForm(FlaskForm):
+class InviteForm(PortalForm):
     full_name = StringField(
-        _l("Full name"), validators=[DataRequired(_l("Enter the full name.")), Length(max=200)]
+        _l("Full name"),
+        validators=[
+            DataRequired(_l("Enter the full name.")),
+            Length(max=200, message=_l("Keep the name under %(max)d characters.")),
+        ],
     )
     email = EmailField(
         _l("Email address"),
-        validators=[DataRequired(_l("Enter the email address.")), Length(max=254)],
+        validators=[
+            DataRequired(_l("Enter the email address.")),
+            Length(max=254, message=_l("An email address has at most %(max)d characters.")),
+            checked_by(normalise_email),
+        ],
     )
-    member_number = StringField(_l("Member number"), validators=[Optional(), Length(max=40)])
+    member_number = StringField(
+        _l("Member number"),
+        validators=[
+            Optional(),
+            Length(max=40, message=_l("A member number has at most %(max)d characters.")),
+        ],
+    )
     roles = MultiCheckboxField(_l("Roles"), choices=ROLE_CHOICES, default=[Role.MEMBER.value])
 
 
-class RolesForm(FlaskForm):
+class RolesForm(PortalForm):
     roles = MultiCheckboxField(_l("Roles"), choices=ROLE_CHOICES)
 
 
-class ActiveForm(FlaskForm):
-    active = HiddenField()
-
-
-class CommitteeForm(FlaskForm):
+class CommitteeForm(PortalForm):
     name = StringField(
-        _l("Name"), validators=[DataRequired(_l("Enter the committee's name.")), Length(max=120)]
+        _l("Name"),
+        validators=[
+            DataRequired(_l("Enter the committee's name.")),
+            Length(max=120, message=_l("Keep the name under %(max)d characters.")),
+        ],
     )
     description = TextAreaField(
-        _l("What this committee handles"), validators=[Optional(), Length(max=2000)]
+        _l("What this committee handles"),
+        validators=[
+            Optional(),
+            Length(max=2000, message=_l("Please keep this under %(max)d characters.")),
+        ],
     )
     slug = StringField(
         _l("Short name used in the policy files (optional)"),
-        validators=[Optional(), Length(max=60)],
+        validators=[
+            Optional(),
+            Length(max=60, message=_l("Keep the short name under %(max)d characters.")),
+        ],
         description=_l(
             "Categories in policies/categories.toml name their committee by this, "
             "for example “ethics”. Left empty, it is made from the name."
@@ -75,13 +96,9 @@ class CommitteeForm(FlaskForm):
     )
 
 
-class SeatForm(FlaskForm):
+class SeatForm(PortalForm):
     email = EmailField(
         _l("Email address of the person"),
         validators=[DataRequired(_l("Enter an email address."))],
     )
     seat = SelectField(_l("Seat"), choices=[SelectChoice(s.value, SEAT_LABELS[s]) for s in Seat])
-
-
-class RemoveSeatForm(FlaskForm):
-    """A POST button with its CSRF token."""

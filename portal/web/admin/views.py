@@ -1,6 +1,15 @@
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -12,17 +21,17 @@ from portal.services import accounts, committees, directory
 from portal.web.access import roles
 from portal.web.admin import bp
 from portal.web.admin.forms import (
-    ActiveForm,
     CommitteeForm,
     InviteForm,
-    RemoveSeatForm,
     RolesForm,
     SeatForm,
     UserSearchForm,
 )
-from portal.web.forms import attach_error
+from portal.web.confirm import Confirmation, ConfirmForm, confirmation_page, unconfirmed
+from portal.web.forms import PortalForm, attach_error
 
 admin_only = roles(Role.ADMIN)
+INVITED_KEY = "invited"
 
 
 @bp.get("/users")
@@ -58,8 +67,23 @@ def invite():  # type: ignore[no-untyped-def]
             # The configured public address, never the request's Host header.
             base = current_app.extensions["portal.settings"].base_url.rstrip("/")
             link = base + url_for("auth.set_password", token=invitation.token)
-            return render_template("admin/invited.html", user=invitation.user, link=link)
+            # Post/Redirect/Get: the link waits in this browser's session for the page that
+            # shows it, so Reload and Back show it again rather than resend the invitation.
+            session[INVITED_KEY] = {"user": invitation.user.id, "link": link}
+            return redirect(url_for("admin.invited", user_id=invitation.user.id), 303)
     return render_template("admin/invite.html", form=form), 400 if form.errors else 200
+
+
+@bp.get("/users/<int:user_id>/invited")
+@admin_only
+def invited(user_id: int):  # type: ignore[no-untyped-def]
+    person = directory.get_user(db.session(), current_user, user_id)
+    kept = session.get(INVITED_KEY) or {}
+    if kept.get("user") != user_id:
+        return redirect(url_for("admin.user", user_id=user_id), 303)
+    response = make_response(render_template("admin/invited.html", user=person, link=kept["link"]))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/users/<int:user_id>")
@@ -71,7 +95,7 @@ def user(user_id: int):  # type: ignore[no-untyped-def]
         "admin/user.html",
         person=person,
         roles_form=roles_form,
-        active_form=ActiveForm(),
+        active_form=PortalForm(),
         seats=committees.committees_of(db.session(), current_user, person),
     )
 
@@ -89,35 +113,66 @@ def user_roles(user_id: int):  # type: ignore[no-untyped-def]
         except InvalidInput as exc:
             db.session().rollback()
             flash(str(exc), "error")
-            return redirect(url_for("admin.user", user_id=user_id))
+            return redirect(url_for("admin.user", user_id=user_id), 303)
         db.commit()
         flash(_("Roles of %(name)s updated.", name=person.full_name), "success")
     else:
         flash(_("Choose valid roles."), "error")
-    return redirect(url_for("admin.user", user_id=user_id))
+    return redirect(url_for("admin.user", user_id=user_id), 303)
 
 
-@bp.post("/users/<int:user_id>/active")
+@bp.route("/users/<int:user_id>/deactivate", methods=["GET", "POST"])
 @admin_only
-def user_active(user_id: int):  # type: ignore[no-untyped-def]
+def user_deactivate(user_id: int):  # type: ignore[no-untyped-def]
     person = directory.get_user(db.session(), current_user, user_id)
-    form = ActiveForm()
+    form = ConfirmForm()
+    if request.method == "POST" and (back := unconfirmed()):
+        return back
     if form.validate_on_submit():
-        active = form.active.data == "1"
-        try:
-            directory.set_active(db.session(), current_user, person, active)
-        except InvalidInput as exc:
-            db.session().rollback()
-            flash(str(exc), "error")
-        else:
-            db.commit()
-            flash(
-                _("%(name)s can sign in again.", name=person.full_name)
-                if active
-                else _("%(name)s is deactivated and signed out everywhere.", name=person.full_name),
-                "success",
-            )
-    return redirect(url_for("admin.user", user_id=user_id))
+        return _set_active(person, False)
+    return confirmation_page(
+        Confirmation(
+            title=_("Deactivate the account of %(name)s?", name=person.full_name),
+            consequences=[
+                _(
+                    "%(name)s is signed out everywhere at once and cannot sign in.",
+                    name=person.full_name,
+                ),
+                _("Their account, grievances and committee seats are kept."),
+                _("You can reactivate the account later from this page."),
+            ],
+            button=_("Deactivate account"),
+            cancel_url=url_for("admin.user", user_id=user_id),
+            irreversible=False,
+        ),
+        form,
+    )
+
+
+@bp.post("/users/<int:user_id>/reactivate")
+@admin_only
+def user_reactivate(user_id: int):  # type: ignore[no-untyped-def]
+    person = directory.get_user(db.session(), current_user, user_id)
+    if PortalForm().validate_on_submit():  # reversible: one click, with its CSRF token
+        return _set_active(person, True)
+    return redirect(url_for("admin.user", user_id=user_id), 303)
+
+
+def _set_active(person, active: bool):  # type: ignore[no-untyped-def]
+    try:
+        directory.set_active(db.session(), current_user, person, active)
+    except InvalidInput as exc:
+        db.session().rollback()
+        flash(str(exc), "error")
+    else:
+        db.commit()
+        flash(
+            _("%(name)s can sign in again.", name=person.full_name)
+            if active
+            else _("%(name)s is deactivated and signed out everywhere.", name=person.full_name),
+            "success",
+        )
+    return redirect(url_for("admin.user", user_id=person.id), 303)
 
 
 @bp.route("/committees", methods=["GET", "POST"])
@@ -139,7 +194,7 @@ def committees_page():  # type: ignore[no-untyped-def]
         else:
             db.commit()
             flash(_("Committee “%(name)s” created.", name=committee.name), "success")
-            return redirect(url_for("admin.committee", committee_id=committee.id))
+            return redirect(url_for("admin.committee", committee_id=committee.id), 303)
     listing = committees.list_committees(db.session(), current_user)
     return render_template("admin/committees.html", form=form, committees=listing), (
         400 if form.errors else 200
@@ -166,7 +221,7 @@ def committee(committee_id: int):  # type: ignore[no-untyped-def]
         else:
             db.commit()
             flash(_("Committee saved."), "success")
-            return redirect(url_for("admin.committee", committee_id=committee_id))
+            return redirect(url_for("admin.committee", committee_id=committee_id), 303)
     return _committee_page(item, form=form)
 
 
@@ -180,7 +235,6 @@ def _committee_page(item, form=None, seat_form=None):  # type: ignore[no-untyped
             committee=item,
             form=form,
             seat_form=seat_form,
-            remove_form=RemoveSeatForm(),
         ),
         status,
     )
@@ -215,16 +269,38 @@ def committee_seat(committee_id: int):  # type: ignore[no-untyped-def]
                     ),
                     "success",
                 )
-                return redirect(url_for("admin.committee", committee_id=committee_id))
+                return redirect(url_for("admin.committee", committee_id=committee_id), 303)
     return _committee_page(item, seat_form=seat_form)
 
 
-@bp.post("/committees/<int:committee_id>/seats/<int:user_id>/remove")
+@bp.route("/committees/<int:committee_id>/seats/<int:user_id>/remove", methods=["GET", "POST"])
 @admin_only
 def committee_seat_remove(committee_id: int, user_id: int):  # type: ignore[no-untyped-def]
     item = committees.get_committee(db.session(), current_user, committee_id)
-    if RemoveSeatForm().validate_on_submit():
+    seat = next((m for m in item.memberships if m.user_id == user_id), None)
+    back = url_for("admin.committee", committee_id=committee_id)
+    if seat is None:
+        flash(_("That person no longer sits on this committee."), "success")
+        return redirect(back, 303)
+    form = ConfirmForm()
+    if request.method == "POST" and (again := unconfirmed()):
+        return again
+    if form.validate_on_submit():
         committees.remove_member(db.session(), current_user, item, user_id)
         db.commit()
         flash(_("Removed from the committee."), "success")
-    return redirect(url_for("admin.committee", committee_id=committee_id))
+        return redirect(back, 303)
+    name = seat.user.full_name
+    return confirmation_page(
+        Confirmation(
+            title=_("Remove %(name)s from %(committee)s?", name=name, committee=item.name),
+            consequences=[
+                _("%(name)s can no longer open this committee's cases.", name=name),
+                _("You can add them again later from the committee's page."),
+            ],
+            button=_("Remove from the committee"),
+            cancel_url=back,
+            irreversible=False,
+        ),
+        form,
+    )

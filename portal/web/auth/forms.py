@@ -1,20 +1,19 @@
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
-from portal.domain.errors import InvalidInput
 from portal.i18n import _l
-from portal.security.passwords import MAX_LENGTH, MIN_LENGTH, password_problem
-from portal.services.accounts import normalise_email
+from portal.security.passwords import MAX_LENGTH, MIN_LENGTH
+from portal.services.accounts import check_password, normalise_email
+from portal.web.forms import PortalForm, checked_by
 
 PASSWORD_HINT = _l(
     "At least %(min)d characters. A short sentence is easy to remember.", min=MIN_LENGTH
 )
 
 
-class SignInForm(FlaskForm):
+class SignInForm(PortalForm):
     email = EmailField(
         _l("Email address"), validators=[DataRequired(_l("Enter your email address."))]
     )
@@ -27,6 +26,8 @@ def _new_password(label: str) -> PasswordField:
         validators=[
             DataRequired(_l("Choose a password.")),
             Length(max=MAX_LENGTH, message=_l("Use at most %(max)d characters.", max=MAX_LENGTH)),
+            # The password rules are checked with every other field, not after them.
+            checked_by(check_password),
         ],
         description=PASSWORD_HINT,
     )
@@ -42,18 +43,28 @@ def _confirm(other: str) -> PasswordField:
     )
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(PortalForm):
     full_name = StringField(
         _l("Full name"),
-        validators=[DataRequired(_l("Enter your full name.")), Length(max=200)],
+        validators=[
+            DataRequired(_l("Enter your full name.")),
+            Length(max=200, message=_l("Keep the name under %(max)d characters.")),
+        ],
     )
     email = EmailField(
         _l("Email address"),
-        validators=[DataRequired(_l("Enter your email address.")), Length(max=254)],
+        validators=[
+            DataRequired(_l("Enter your email address.")),
+            Length(max=254, message=_l("An email address has at most %(max)d characters.")),
+            checked_by(normalise_email),
+        ],
     )
     member_number = StringField(
         _l("Member number"),
-        validators=[Optional(), Length(max=40)],
+        validators=[
+            Optional(),
+            Length(max=40, message=_l("A member number has at most %(max)d characters.")),
+        ],
         description=_l(
             "On your membership card or renewal letter. Leave empty if you don't know it."
         ),
@@ -69,21 +80,8 @@ class RegisterForm(FlaskForm):
         ),
     )
 
-    # The service checks both again; checking them here reports them in the same
-    # round as every other mistake on the form.
-    def validate_email(self, field: EmailField) -> None:
-        try:
-            normalise_email(field.data or "")
-        except InvalidInput as exc:
-            raise ValidationError(str(exc)) from None
 
-    def validate_password(self, field: PasswordField) -> None:
-        problem = password_problem(field.data or "")
-        if problem and not field.errors:
-            raise ValidationError(str(problem))
-
-
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(PortalForm):
     current_password = PasswordField(
         _l("Current password"), validators=[DataRequired(_l("Enter your current password."))]
     )
@@ -91,10 +89,10 @@ class ChangePasswordForm(FlaskForm):
     confirm = _confirm("new_password")
 
 
-class SetPasswordForm(FlaskForm):
+class SetPasswordForm(PortalForm):
     password = _new_password(_l("Password"))
     confirm = _confirm("password")
 
 
-class SignOutForm(FlaskForm):
+class SignOutForm(PortalForm):
     """An empty form: signing out is a POST with a CSRF token."""

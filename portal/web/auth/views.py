@@ -81,7 +81,7 @@ def sign_in():  # type: ignore[no-untyped-def]
         else:
             sessions.sign_in(user)
             db.commit()
-            return redirect(target or url_for(start_page(user.roles)))
+            return redirect(target or url_for(start_page(user.roles)), 303)
     status = 400 if form.errors or form.form_errors else 200
     return render_template(
         "auth/sign_in.html", form=form, registration=_registration_mode()
@@ -95,7 +95,7 @@ def sign_out():  # type: ignore[no-untyped-def]
         sessions.sign_out()
         db.commit()
     flash(_("You have signed out."), "success")
-    return redirect(url_for("auth.sign_in"))
+    return redirect(url_for("auth.sign_in"), 303)
 
 
 @bp.route("/account", methods=["GET", "POST"])
@@ -117,7 +117,7 @@ def account():  # type: ignore[no-untyped-def]
         else:
             db.commit()
             flash(_("Your password has been changed. Other browsers were signed out."), "success")
-            return redirect(url_for("auth.account"))
+            return redirect(url_for("auth.account"), 303)
     return render_template("auth/account.html", form=form), 400 if form.errors else 200
 
 
@@ -137,7 +137,7 @@ def set_password(token: str):  # type: ignore[no-untyped-def]
             sessions.sign_in(user)
             db.commit()
             flash(_("Your password is set and you are signed in."), "success")
-            return redirect(url_for(start_page(user.roles)))
+            return redirect(url_for(start_page(user.roles)), 303)
     return render_template("auth/set_password.html", form=form, user=user), (
         400 if form.errors else 200
     )

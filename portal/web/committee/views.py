@@ -20,8 +20,8 @@ from portal.web.casework import file_once, upload_rules, uploads
 from portal.web.committee import bp
 from portal.web.forms import attach_error
 from portal.web.language import current_language
+from portal.web.member.filing import checked_filing, filing_from
 from portal.web.member.forms import StaffFilingForm
-from portal.web.member.views import filing_from
 
 NEW = "new"  # member_id of a grievance recorded for someone without an account
 
@@ -74,7 +74,7 @@ def record():  # type: ignore[no-untyped-def]
         form.member_id.data = NEW if unregistered else str(member.id)  # type: ignore[union-attr]
         now = utcnow().astimezone(policies.calendar.time_zone)
         form.received_at.data = now.replace(second=0, microsecond=0, tzinfo=None)
-    elif form.validate_on_submit():
+    elif checked_filing(form, policies):
         filing = filing_from(form)
         filing.channel = form.channel.data or ""
         filing.received_at = _received(form)

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -21,9 +20,13 @@ from portal.i18n import _l
 from portal.policies.types import PolicySet
 from portal.services.cases import MAX_MESSAGE, MAX_REASON
 from portal.services.intake import MAX_SUBJECT, MAX_TEXT, STAFF_CHANNELS
+from portal.web.confirm import ConfirmForm
+from portal.web.forms import PortalForm
+
+STALE_FORM = _l("This form is out of date. Please start your grievance again.")
 
 
-class FilingForm(FlaskForm):
+class FilingForm(PortalForm):
     category = RadioField(
         _l("What is your grievance about?"),
         validators=[DataRequired(_l("Choose the kind of grievance."))],
@@ -90,7 +93,7 @@ class FilingForm(FlaskForm):
             "Only some kinds of grievance allow this."
         ),
     )
-    submission_token = HiddenField(validators=[Length(max=64)])
+    submission_token = HiddenField(validators=[Length(max=64, message=STALE_FORM)])
     evidence = MultipleFileField(_l("Evidence files (optional)"))
 
     def set_categories(self, policies: PolicySet) -> None:
@@ -174,7 +177,7 @@ class StaffFilingForm(FilingForm):
         ),
     )
     evidence = MultipleFileField(_l("Documents the member gave you (optional)"))
-    member_id = HiddenField(validators=[DataRequired()])
+    member_id = HiddenField(validators=[DataRequired(STALE_FORM)])
     # Only when recording for someone without an account (member_id "new").
     claimant_name = StringField(
         _l("Their full name"),
@@ -214,7 +217,7 @@ class StaffFilingForm(FilingForm):
         )
 
 
-class MessageForm(FlaskForm):
+class MessageForm(PortalForm):
     body = TextAreaField(
         _l("Your message"),
         validators=[
@@ -222,16 +225,18 @@ class MessageForm(FlaskForm):
             Length(max=MAX_MESSAGE, message=_l("Please keep a message under %(max)d characters.")),
         ],
     )
-    evidence = MultipleFileField(_l("Attach files (optional)"))
+    evidence = MultipleFileField(_l("Attach files (optional)"), id="message-evidence")
 
 
-class EvidenceForm(FlaskForm):
+class EvidenceForm(PortalForm):
     evidence = MultipleFileField(
-        _l("Files to add"), validators=[DataRequired(_l("Choose at least one file to add."))]
+        _l("Files to add"),
+        validators=[DataRequired(_l("Choose at least one file to add."))],
+        id="evidence-files",
     )
 
 
-class WithdrawForm(FlaskForm):
+class WithdrawForm(ConfirmForm):
     reason = TextAreaField(
         _l("Why are you withdrawing?"),
         validators=[
@@ -240,13 +245,9 @@ class WithdrawForm(FlaskForm):
         ],
         description=_l("This helps us improve. The committee will see it."),
     )
-    confirm = BooleanField(
-        _l("I understand the committee will stop working on this grievance"),
-        validators=[DataRequired(_l("Tick the box to confirm."))],
-    )
 
 
-class ClaimForm(FlaskForm):
+class ClaimForm(PortalForm):
     code = StringField(
         _l("Claim code"),
         validators=[
@@ -258,10 +259,6 @@ class ClaimForm(FlaskForm):
             "they gave you. It works with the email address of your account."
         ),
     )
-
-
-class RevealForm(FlaskForm):
-    """A POST button with its CSRF token."""
 
 
 def split_list(value: str | None) -> list[str]:

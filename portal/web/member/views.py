@@ -1,8 +1,6 @@
 from __future__ import annotations
 
-import secrets
-
-from flask import Response, flash, jsonify, redirect, render_template, request, url_for
+from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -13,25 +11,19 @@ from portal.domain import workflow
 from portal.domain.errors import InvalidInput
 from portal.domain.roles import Role
 from portal.policies import current_policies
-from portal.policies.texts import localize
 from portal.services import cases, claims, evidence, intake, promises
-from portal.services.triage import triage
 from portal.web.access import roles
-from portal.web.casework import file_once, store, upload_rules, uploads
-from portal.web.filters import localdate
+from portal.web.casework import store, upload_rules, uploads
+from portal.web.confirm import Confirmation, ConfirmForm, confirmation_page, unconfirmed
 from portal.web.forms import attach_error
-from portal.web.jsonbody import json_object, text_fields
-from portal.web.language import current_language
 from portal.web.member import bp
 from portal.web.member.forms import (
     ClaimForm,
     EvidenceForm,
-    FilingForm,
     MessageForm,
-    RevealForm,
     WithdrawForm,
-    split_list,
 )
+from portal.web.uploads import too_large_message, too_large_returns
 
 member_only = roles(Role.MEMBER)
 
@@ -81,94 +73,6 @@ def claim():  # type: ignore[no-untyped-def]
     return redirect(url_for("member.my_grievances"), 303)
 
 
-def filing_from(form: FilingForm) -> intake.Filing:
-    return intake.Filing(
-        category=form.category.data or "",
-        subject=form.subject.data or "",
-        narrative=form.narrative.data or "",
-        people_involved=form.people_involved.data or "",
-        party_emails=split_list(form.party_emails.data),
-        party_member_numbers=split_list(form.party_member_numbers.data),
-        occurred_on=form.occurred_on.data,
-        desired_outcome=form.desired_outcome.data or "",
-        hide_identity=bool(form.hide_identity.data),
-        submission_token=form.submission_token.data or None,
-    )
-
-
-def _filing_context(form: FilingForm) -> dict[str, object]:
-    policies = current_policies()
-    text = f"{form.subject.data or ''}\n{form.narrative.data or ''}"
-    suggestion = triage(text, policies) if text.strip() else None
-    duplicate = None
-    if form.category.data in policies.categories:
-        duplicate = intake.similar_open_case(db.session(), current_user, form.category.data)
-    return {"form": form, "policies": policies, "suggestion": suggestion, "duplicate": duplicate}
-
-
-@bp.route("/grievances/new", methods=["GET", "POST"])
-@member_only
-def file():  # type: ignore[no-untyped-def]
-    policies = current_policies()
-    form = FilingForm()
-    form.set_categories(policies)
-    if request.method == "GET":
-        form.submission_token.data = secrets.token_urlsafe(24)
-        if request.args.get("category") in policies.categories:
-            form.category.data = request.args["category"]
-        return render_template("member/file.html", **_filing_context(form))
-    action = request.form.get("action", "review")
-    if action == "edit" or not form.validate_on_submit():
-        status = 400 if form.errors else 200
-        return render_template("member/file.html", **_filing_context(form)), status
-    filing = filing_from(form)
-    try:
-        intake.validate(filing, policies, intake.today_for(current_user, policies))
-    except InvalidInput as exc:
-        attach_error(form, exc)
-        return render_template("member/file.html", **_filing_context(form)), 400
-    if action != "submit":
-        return render_template(
-            "member/review.html", filing=filing, rules=upload_rules(), **_filing_context(form)
-        )
-    filing.uploads = uploads()
-    try:
-        case = file_once(current_user, current_user, filing, current_language())
-    except InvalidInput as exc:
-        attach_error(form, exc)
-        context = _filing_context(form)
-        return render_template(
-            "member/review.html", filing=filing, rules=upload_rules(), **context
-        ), 400
-    return redirect(url_for("member.acknowledgement", reference=case.reference), 303)
-
-
-@bp.post("/grievances/triage")
-@member_only
-def triage_hint():  # type: ignore[no-untyped-def]
-    """Suggestions while the member types (progressive enhancement of the form)."""
-    data = text_fields(json_object(), "subject", "narrative", "category")
-    policies = current_policies()
-    text = f"{data['subject']}\n{data['narrative']}"[:40000]
-    suggestion = triage(text, policies)
-    category = data["category"]
-    duplicate = (
-        intake.similar_open_case(db.session(), current_user, category)
-        if category in policies.categories
-        else None
-    )
-    suggested = policies.categories.get(suggestion.category or "")
-    return jsonify(
-        suggested_category=suggested.slug if suggested else None,
-        suggested_label=localize(suggested.label, current_language()) if suggested else None,
-        urgent=bool(suggestion.priority),
-        duplicate=duplicate.reference if duplicate else None,
-        duplicate_title=duplicate.subject if duplicate else None,
-        duplicate_date=localdate(duplicate.submitted_at) if duplicate else None,
-        duplicate_url=url_for("member.case", reference=duplicate.reference) if duplicate else None,
-    )
-
-
 @bp.get("/grievances/<reference>/acknowledgement")
 @member_only
 def acknowledgement(reference: str):  # type: ignore[no-untyped-def]
@@ -182,7 +86,23 @@ def acknowledgement(reference: str):  # type: ignore[no-untyped-def]
 def case(reference: str):  # type: ignore[no-untyped-def]
     found = cases.member_case(db.session(), current_user, reference)
     db.commit()
-    return _case_page(found, MessageForm(), EvidenceForm())
+    message_form, evidence_form = MessageForm(), EvidenceForm()
+    refused = request.args.get("too_large")
+    if refused in ("messages", "evidence"):
+        # Back from a body too large to read: the form it came from says why, nothing is lost
+        # that can be kept (a message typed beside the files could not be read).
+        form = message_form if refused == "messages" else evidence_form
+        form.evidence.errors = [too_large_message()]
+        return _case_page(found, message_form, evidence_form, 400)
+    return _case_page(found, message_form, evidence_form)
+
+
+def _back_to(section: str):  # type: ignore[no-untyped-def]
+    def target() -> str:
+        reference = (request.view_args or {}).get("reference", "")
+        return url_for("member.case", reference=reference, too_large=section, _anchor=section)
+
+    return too_large_returns(target)
 
 
 def _case_page(found, message_form, evidence_form, status=200):  # type: ignore[no-untyped-def]
@@ -200,7 +120,6 @@ def _case_page(found, message_form, evidence_form, status=200):  # type: ignore[
             policies=policies,
             channels=intake.CHANNEL_LABELS,
             rules=upload_rules(),
-            reveal_form=RevealForm(),
         ),
         status,
     )
@@ -230,6 +149,7 @@ def _change_case(reference: str, form, change, anchor: str, slot: str):  # type:
 
 @bp.post("/grievances/<reference>/messages")
 @member_only
+@_back_to("messages")
 def send_message(reference: str):  # type: ignore[no-untyped-def]
     form = MessageForm()
 
@@ -251,6 +171,7 @@ def send_message(reference: str):  # type: ignore[no-untyped-def]
 
 @bp.post("/grievances/<reference>/evidence")
 @member_only
+@_back_to("evidence")
 def add_evidence(reference: str):  # type: ignore[no-untyped-def]
     form = EvidenceForm()
 
@@ -283,17 +204,38 @@ def download(reference: str, attachment_id: str):  # type: ignore[no-untyped-def
     return response
 
 
-@bp.post("/grievances/<reference>/reveal")
+@bp.route("/grievances/<reference>/reveal", methods=["GET", "POST"])
 @member_only
 def reveal(reference: str):  # type: ignore[no-untyped-def]
+    posting = request.method == "POST"
     found = cases.member_case(
-        db.session(), current_user, reference, audit_view=False, for_update=True
+        db.session(), current_user, reference, audit_view=not posting, for_update=posting
     )
-    if RevealForm().validate_on_submit():
+    form = ConfirmForm()
+    if posting and (back := unconfirmed()):
+        return back
+    if form.validate_on_submit():
         cases.reveal_identity(db.session(), current_user, found)
         db.commit()
         flash(_("The committee can now see your name."), "success")
-    return redirect(url_for("member.case", reference=reference), 303)
+        return redirect(url_for("member.case", reference=reference), 303)
+    db.commit()  # the audited view
+    return confirmation_page(
+        Confirmation(
+            title=_("Let the committee see your name on %(ref)s?", ref=reference),
+            consequences=[
+                _(
+                    "Reviewers of “%(subject)s” will see your name instead of “Member (identity withheld)”.",
+                    subject=found.subject,
+                ),
+                _("They may contact you about it by name."),
+            ],
+            button=_("Let the committee see my name"),
+            cancel_url=url_for("member.case", reference=reference),
+            cancel=_("Keep my identity hidden"),
+        ),
+        form,
+    )
 
 
 @bp.route("/grievances/<reference>/withdraw", methods=["GET", "POST"])
@@ -304,6 +246,8 @@ def withdraw(reference: str):  # type: ignore[no-untyped-def]
         db.session(), current_user, reference, audit_view=not posting, for_update=posting
     )
     form = WithdrawForm()
+    if posting and (back := unconfirmed()):
+        return back
     if form.validate_on_submit():
         try:
             cases.withdraw(
@@ -328,4 +272,14 @@ def withdraw(reference: str):  # type: ignore[no-untyped-def]
             return redirect(url_for("member.case", reference=reference), 303)
     status = 400 if form.errors or form.form_errors else 200
     db.commit()  # the audited view
-    return render_template("member/withdraw.html", case=found, form=form), status
+    confirmation = Confirmation(
+        title=_("Withdraw grievance %(ref)s?", ref=reference),
+        consequences=[
+            _("The committee stops working on “%(subject)s”.", subject=found.subject),
+            _("You can file a new grievance later if you need to."),
+        ],
+        button=_("Withdraw my grievance"),
+        cancel_url=url_for("member.case", reference=reference),
+        cancel=_("Keep it open"),
+    )
+    return confirmation_page(confirmation, form, fields=["reason"], status=status)

@@ -72,7 +72,12 @@ def test_focus_rings_stand_out_and_targets_are_big_enough(member_pages, filer):
     page = member_pages.page
     member_pages.sign_in("helps@example.org", PASSWORD)
     member_pages.open("/grievances/new")
-    for selector in (".site-header .nav a", "#subject", "button.button", "input[name=category][value=billing]"):
+    for selector in (
+        ".site-header .nav a",
+        "#subject",
+        "button.button",
+        "input[name=category][value=billing]",
+    ):
         element = page.locator(selector).first
         element.focus()
         page.keyboard.press("Shift+Tab")

@@ -63,6 +63,7 @@ run: $(VENV)/.run-deps $(MO)
 lint: $(VENV)/.test-deps
 	$(BIN)/ruff check portal tests migrations wsgi.py
 	$(BIN)/ruff format --check portal tests migrations wsgi.py
+	$(BIN)/lint-imports
 
 format: $(VENV)/.test-deps
 	$(BIN)/ruff format portal tests migrations wsgi.py
@@ -70,6 +71,7 @@ format: $(VENV)/.test-deps
 
 test: $(VENV)/.test-deps system-packages $(MO)
 	$(BIN)/ruff check portal tests migrations wsgi.py
+	$(BIN)/lint-imports
 	$(MAKE) --no-print-directory pytest-sqlite
 	$(MAKE) --no-print-directory pytest-postgres
 

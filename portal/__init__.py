@@ -9,7 +9,7 @@ from pathlib import Path
 from flask import Flask
 
 from portal.config import ROOT, Settings, SettingsError
-from portal.domain.errors import PolicyError
+from portal.policies.errors import PolicyError
 from portal.security.errors import KeyConfigError
 
 # Room in a request body for the form fields sent beside the largest allowed files.

@@ -15,8 +15,8 @@ import click
 from flask import Flask
 from flask.cli import AppGroup, ScriptInfo
 
-from portal.domain.errors import PolicyError
 from portal.policies import EXTENSION, current_policies, load_policies
+from portal.policies.errors import PolicyError
 from portal.policies.loader import PolicyFileError, version_of
 from portal.policies.texts import LANGUAGE_NAMES
 from portal.policies.types import PolicySet

@@ -2,6 +2,18 @@
 
 from __future__ import annotations
 
+from portal.policies.errors import PolicyError
+
+__all__ = [
+    "DomainError",
+    "InvalidInput",
+    "InvalidTransition",
+    "NotFound",
+    "PermissionDenied",
+    "PolicyError",
+    "StaleCase",
+]
+
 
 class DomainError(Exception):
     """Something a user asked for cannot be done; the message is safe to show."""
@@ -41,7 +53,3 @@ class InvalidTransition(DomainError):
 
 class StaleCase(DomainError):
     """Someone else changed the case first (shown as 409)."""
-
-
-class PolicyError(DomainError):
-    """A policy file is missing or wrong; the message names the file and entry."""

@@ -24,8 +24,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from portal.domain.errors import PolicyError
 from portal.policies.association import AssociationFile
+from portal.policies.errors import PolicyError
 from portal.policies.pages import CATEGORY_BLOCKS, PROCEDURE, PROCEDURE_BLOCKS, check_page
 from portal.policies.texts import LANGUAGE_NAMES, Languages, LocalizedText
 from portal.policies.types import (

@@ -30,3 +30,13 @@ _LABELS = {
 
 # Roles that handle case content for a committee.
 COMMITTEE_ROLES = frozenset({Role.REVIEWER, Role.CHAIR})
+
+# Roles that oversee the portal. They never handle case content, so they can never be
+# combined with a committee role or a committee seat (separation of duties).
+OVERSIGHT_ROLES = frozenset({Role.ADMIN, Role.AUDITOR})
+
+
+def duties_clash(roles: frozenset[Role] | set[Role], seated: bool = False) -> bool:
+    """Whether these roles (and a committee seat, when `seated`) mix oversight and casework."""
+    oversight = bool(OVERSIGHT_ROLES & roles)
+    return oversight and (bool(COMMITTEE_ROLES & roles) or seated)

@@ -253,6 +253,7 @@ def invite(
     now: datetime | None = None,
 ) -> Invitation:
     """An administrator creates an account; the person sets a password from a one-time link."""
+    from portal.services import duties
     from portal.services.access import require_role
 
     require_role(actor, Role.ADMIN)
@@ -261,6 +262,7 @@ def invite(
     _ensure_unique(session, email_key, number)
     if not full_name.strip():
         raise InvalidInput(_l("Enter the person's full name."), "full_name")
+    duties.check_roles(session, None, roles)
     user = User(email=email, email_key=email_key, full_name=full_name.strip(), member_number=number)
     user.set_roles(roles or {Role.MEMBER})
     session.add(user)

@@ -14,7 +14,7 @@ from portal.i18n import _l
 from portal.models.committees import Committee, CommitteeMembership, Seat
 from portal.models.users import User
 from portal.policies.types import PolicySet
-from portal.services import audit
+from portal.services import audit, duties
 from portal.services.access import require_role
 
 
@@ -89,8 +89,10 @@ def add_member(
     now: datetime | None = None,
 ) -> CommitteeMembership:
     require_role(actor, Role.ADMIN)
+    duties.check_not_self(actor, user)
     if not user.active:
         raise InvalidInput(_l("This account is deactivated."), "user")
+    duties.check_seat(user)
     membership = session.scalar(
         sa.select(CommitteeMembership).where(
             CommitteeMembership.committee_id == committee.id,

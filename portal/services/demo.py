@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from portal.domain.roles import Role
+from portal.domain.roles import Role, duties_clash
 from portal.models.committees import Committee, CommitteeMembership, Seat
 from portal.models.users import User
 from portal.policies.types import PolicySet
@@ -94,6 +94,9 @@ def seed(session: Session, policies: PolicySet) -> list[DemoAccount]:
     accounts = demo_accounts()
     hashes: dict[str, str] = {}
     for account in accounts:
+        # The demo obeys the separation of duties the admin pages enforce.
+        if duties_clash({account.role}, seated=account.committee is not None):
+            raise ValueError(f"demo account {account.email} mixes oversight and casework")
         email, key = normalise_email(account.email)
         if account.password not in hashes:
             hashes[account.password] = hash_password(account.password)

@@ -12,7 +12,7 @@ from portal.domain.errors import InvalidInput, NotFound
 from portal.domain.roles import Role
 from portal.i18n import _l
 from portal.models.users import User, UserRole
-from portal.services import audit
+from portal.services import audit, duties
 from portal.services.access import require_role
 from portal.services.accounts import end_all_sessions
 
@@ -69,8 +69,8 @@ def set_roles(
     require_role(actor, Role.ADMIN)
     if not roles:
         raise InvalidInput(_l("Choose at least one role."), "roles")
-    if user.id == actor.id and Role.ADMIN not in roles:
-        raise InvalidInput(_l("You cannot remove your own administrator role."), "roles")
+    duties.check_not_self(actor, user)
+    duties.check_roles(session, user, roles)
     before = sorted(user.roles)
     user.set_roles(roles)
     session.flush()

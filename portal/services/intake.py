@@ -24,6 +24,7 @@ from portal.security import keys
 from portal.security.blind_index import blind_index
 from portal.services import audit, claims, evidence, recording, references, timeline
 from portal.services.access import require_role
+from portal.services.duties import require_casework
 from portal.services.policies import record_policy_version
 from portal.services.triage import triage
 from portal.storage import EvidenceStore
@@ -175,7 +176,7 @@ def sent_for(case: Grievance, actor: User, member: User | None) -> bool:
 def _authorise(actor: User, member: User | None, filing: Filing) -> None:
     channel = filing.channel
     if member is None:
-        require_role(actor, Role.REVIEWER, Role.CHAIR)
+        require_casework(actor)
         if channel not in STAFF_CHANNELS:
             raise InvalidInput(_l("Choose how the grievance reached us."), "channel")
         if filing.claimant is None:
@@ -186,7 +187,7 @@ def _authorise(actor: User, member: User | None, filing: Filing) -> None:
             raise PermissionDenied(_l("Only the member can file online for themselves."))
         require_role(actor, Role.MEMBER)
         return
-    require_role(actor, Role.REVIEWER, Role.CHAIR)
+    require_casework(actor)
     if channel not in STAFF_CHANNELS:
         raise InvalidInput(_l("Choose how the grievance reached us."), "channel")
     if actor.id == member.id:
@@ -388,7 +389,7 @@ def acknowledgement_text(
 
 def member_for_intake(session: Session, actor: User, member_id: int | None) -> User | None:
     """The active member staff are recording a grievance for, if that is who `member_id` is."""
-    require_role(actor, Role.REVIEWER, Role.CHAIR)
+    require_casework(actor)
     if not member_id or not 0 < member_id < 2**31:
         return None
     member = session.get(User, member_id)
@@ -399,7 +400,7 @@ def member_for_intake(session: Session, actor: User, member_id: int | None) -> U
 
 def search_members(session: Session, actor: User, query: str, limit: int = 20) -> list[User]:
     """Members matching a name, email or member number, for staff intake."""
-    require_role(actor, Role.REVIEWER, Role.CHAIR)
+    require_casework(actor)
     query = query.strip().casefold()
     if len(query) < MIN_SEARCH:
         return []

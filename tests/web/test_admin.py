@@ -54,7 +54,10 @@ def test_admin_cannot_remove_own_admin_role_or_deactivate_self(browser, session)
         form_url=f"/admin/users/{admin.id}",
         follow_redirects=True,
     )
-    assert "You cannot remove your own administrator role." in response.get_data(as_text=True)
+    assert (
+        "You cannot change your own roles or seats. Ask another administrator."
+        in response.get_data(as_text=True)
+    )
     response = browser.submit(
         f"/admin/users/{admin.id}/deactivate", {"confirm": "yes"}, follow_redirects=True
     )

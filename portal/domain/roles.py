@@ -11,6 +11,7 @@ class Role(StrEnum):
     MEMBER = "member"
     REVIEWER = "reviewer"
     CHAIR = "chair"
+    PANEL = "panel"  # sits on the board's grievance panel (the top of the ladder)
     ADMIN = "administrator"
     AUDITOR = "auditor"
 
@@ -23,13 +24,14 @@ _LABELS = {
     Role.MEMBER: _l("Member"),
     Role.REVIEWER: _l("Reviewer"),
     Role.CHAIR: _l("Chair"),
+    Role.PANEL: _l("Grievance panel member"),
     Role.ADMIN: _l("Administrator"),
     Role.AUDITOR: _l("Auditor"),
 }
 
 
-# Roles that handle case content for a committee.
-COMMITTEE_ROLES = frozenset({Role.REVIEWER, Role.CHAIR})
+# Roles that handle case content: a committee's reviewers and chairs, and the panel.
+COMMITTEE_ROLES = frozenset({Role.REVIEWER, Role.CHAIR, Role.PANEL})
 
 # Roles that oversee the portal. They never handle case content, so they can never be
 # combined with a committee role or a committee seat (separation of duties).

@@ -70,6 +70,17 @@ class Grievance(Encrypted, Base):
     last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     paused_seconds: Mapped[int] = mapped_column(default=0)
+    # What the SLA sweep has already done, so running it again changes nothing.
+    due_soon_marked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_response_breached_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolution_breached_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    escalation_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # How many times the decision date was moved (see CaseExtension).
+    extension_count: Mapped[int] = mapped_column(default=0)
+    # Until when the member may appeal the latest decision.
+    appeal_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A duplicate merged into another case of the same member points to the survivor.
+    merged_into_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("grievances.id"))
 
     # A one-time token from the filing form: a resubmitted form finds its case.
     submission_token: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
@@ -104,8 +115,12 @@ class Grievance(Encrypted, Base):
         back_populates="grievance", order_by="Attachment.uploaded_at", cascade="all, delete-orphan"
     )
     decisions: Mapped[list[Decision]] = relationship(
-        back_populates="grievance", cascade="all, delete-orphan"
+        back_populates="grievance", order_by="Decision.decided_at", cascade="all, delete-orphan"
     )
+    extensions: Mapped[list[CaseExtension]] = relationship(
+        back_populates="grievance", order_by="CaseExtension.at", cascade="all, delete-orphan"
+    )
+    merged_into: Mapped[Grievance | None] = relationship(remote_side=[id])
 
     __mapper_args__: dict[str, Any] = {"version_id_col": version}
 
@@ -272,12 +287,103 @@ class Decision(_CaseChild, Base):
     level: Mapped[int] = mapped_column()
     decided_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Decided by the grievance panel's vote (see PanelVote) rather than one person.
+    by_panel: Mapped[bool] = mapped_column(default=False)
     outcome = EncryptedText(required=True)
     rationale = EncryptedText(required=True)
     remedy = EncryptedText()
+    # The procedure clauses relied on: policy slugs, comma-separated.
+    clauses = EncryptedText()
 
     grievance: Mapped[Grievance] = relationship(back_populates="decisions")
     decided_by: Mapped[User] = relationship()
+
+
+class CaseExtension(_CaseChild, Base):
+    """A chair moved the decision date; the member reads the reason."""
+
+    __tablename__ = "case_extensions"
+
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True, default=uuid.uuid4)
+    grievance_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("grievances.id", ondelete="CASCADE"), index=True
+    )
+    by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    from_due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    to_due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reason = EncryptedText(required=True)
+
+    grievance: Mapped[Grievance] = relationship(back_populates="extensions")
+    by: Mapped[User] = relationship()
+
+
+class Recusal(Base):
+    """Someone declared a conflict of interest on a case: they are kept out of it from then on."""
+
+    __tablename__ = "case_recusals"
+    __table_args__ = (sa.UniqueConstraint("grievance_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    grievance_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("grievances.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CaseLink(Base):
+    """Two related cases, linked for the committee (the member does not see links)."""
+
+    __tablename__ = "case_links"
+    __table_args__ = (sa.UniqueConstraint("grievance_id", "linked_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    grievance_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("grievances.id", ondelete="CASCADE"), index=True
+    )
+    linked_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("grievances.id", ondelete="CASCADE"), index=True
+    )
+    by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PanelSeat(Base):
+    """A panel member seated on one case at one level of the ladder."""
+
+    __tablename__ = "panel_seats"
+    __table_args__ = (sa.UniqueConstraint("grievance_id", "level", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    grievance_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("grievances.id", ondelete="CASCADE"), index=True
+    )
+    level: Mapped[int] = mapped_column()
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    seated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship()
+
+
+class PanelVote(_CaseChild, Base):
+    """One panel member's vote on a case, with their reasons (a dissent when outvoted)."""
+
+    __tablename__ = "panel_votes"
+    __table_args__ = (sa.UniqueConstraint("grievance_id", "level", "user_id"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True, default=uuid.uuid4)
+    grievance_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("grievances.id", ondelete="CASCADE"), index=True
+    )
+    level: Mapped[int] = mapped_column()
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    outcome = EncryptedText(required=True)
+    opinion = EncryptedText()
+
+    grievance: Mapped[Grievance] = relationship()
+    user: Mapped[User] = relationship()
 
 
 class PartyIndex(Base):

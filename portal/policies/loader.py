@@ -32,6 +32,7 @@ from portal.policies.types import (
     Calendar,
     CategoriesFile,
     CommitteesFile,
+    DecisionsFile,
     EntryError,
     Ladder,
     Page,
@@ -55,6 +56,7 @@ FILES: dict[str, type[BaseModel]] = {
     "retention.toml": Retention,
     "survey.toml": Survey,
     "responses.toml": ResponsesFile,
+    "decisions.toml": DecisionsFile,
     "triage.toml": TriageRules,
 }
 PROCEDURE_FILE = "procedure.md"
@@ -135,6 +137,8 @@ def load_policies(directory: Path) -> PolicySet:
         retention=models["retention.toml"],
         survey=models["survey.toml"],
         canned_responses=models["responses.toml"].responses,
+        outcomes=models["decisions.toml"].outcomes,
+        clauses=models["decisions.toml"].clauses,
         triage=models["triage.toml"],
         pages=pages,
         content=content,

@@ -262,11 +262,30 @@ class Triggers(BaseModel):
         return [(name, getattr(self, name)) for name in type(self).model_fields]
 
 
+class Panel(BaseModel):
+    """How a grievance panel is formed and decides (escalation.toml, [panel])."""
+
+    model_config = FROZEN
+    size: StrictInt = Field(ge=1)  # members seated on each panel case
+    quorum: StrictInt = Field(ge=1)  # matching votes that make the decision
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Panel:
+        if self.quorum > self.size:
+            raise EntryError("quorum", f"cannot be more than the panel's size ({self.size})")
+        return self
+
+
 class Ladder(BaseModel):
     """The escalation ladder (escalation.toml): who acts at each level and what moves a case up."""
 
     model_config = FROZEN
     appeal_window: WorkingTime
+    # How many times a chair may move a case's decision date, each time with a reason.
+    max_extensions: StrictInt = Field(default=0, ge=0)
+    # Each extension adds at most this much working time.
+    extension_limit: WorkingTime | None = None
+    panel: Panel
     levels: Annotated[dict[int, Level], _keyed("number")] = Field(min_length=1)
     triggers: Triggers
 
@@ -415,6 +434,30 @@ class PrioritiesFile(BaseModel):
     priorities: Annotated[dict[Slug, Priority], _keyed("slug")] = Field(min_length=1)
 
 
+class Outcome(BaseModel):
+    model_config = FROZEN
+    slug: str  # the table key, validated there
+    label: LocalText
+    description: LocalText
+
+
+class Clause(BaseModel):
+    """A clause of the grievance procedure a decision may rely on."""
+
+    model_config = FROZEN
+    slug: str  # the table key, validated there
+    number: Text  # as the procedure numbers it, "4.2"
+    title: LocalText
+
+
+class DecisionsFile(BaseModel):
+    """What a decision may conclude and the clauses it may cite (decisions.toml)."""
+
+    model_config = FROZEN
+    outcomes: Annotated[dict[Slug, Outcome], _keyed("slug")] = Field(min_length=1)
+    clauses: Annotated[dict[Slug, Clause], _keyed("slug")] = Field(min_length=1)
+
+
 class ResponsesFile(BaseModel):
     model_config = FROZEN
     responses: Annotated[dict[Slug, CannedResponse], _keyed("slug")] = Field(min_length=1)
@@ -445,6 +488,8 @@ class PolicySet(BaseModel):
     retention: Retention
     survey: Survey
     canned_responses: dict[str, CannedResponse]
+    outcomes: dict[str, Outcome]
+    clauses: dict[str, Clause]
     triage: TriageRules
     pages: dict[str, Page]
     content: dict[str, Any] = Field(repr=False)

@@ -1,0 +1,120 @@
+"""The committee's access to a case: who may open it, and as whom they act.
+
+A person may open a case when they do casework (duties.does_casework), sit on the case's
+committee or on its grievance panel, and are not conflicted on it (services/conflicts.py).
+Anyone else gets NotFound, so the existence of a case is never confirmed to them.
+Every opening lands in the audit log.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, selectinload
+
+from portal.domain import workflow
+from portal.domain.errors import NotFound
+from portal.domain.workflow import Mover, Status
+from portal.i18n import _l
+from portal.models.committees import CommitteeMembership, Seat
+from portal.models.grievances import Grievance, PanelSeat
+from portal.models.users import User
+from portal.services import audit, conflicts, duties
+
+NOT_FOUND = _l("We could not find that grievance.")
+
+
+@dataclass(frozen=True)
+class Standing:
+    """How `user` stands on one case: what seat they hold, and so which moves are theirs."""
+
+    seat: str | None  # "reviewer" or "chair" on the case's committee, else None
+    on_panel: bool  # seated on the case's panel at its current level
+
+    @property
+    def movers(self) -> frozenset[Mover]:
+        found = set()
+        if self.seat or self.on_panel:
+            found.add(Mover.COMMITTEE)
+        if self.seat == Seat.CHAIR:
+            found.add(Mover.CHAIR)
+        return frozenset(found)
+
+    @property
+    def is_chair(self) -> bool:
+        return self.seat == Seat.CHAIR
+
+    def can(self, current: str, target: Status) -> bool:
+        return any(workflow.can_move(current, target, m) for m in self.movers)
+
+    def moves(self, current: str) -> list[Status]:
+        """The statuses this person may move the case to now, in the workflow's order."""
+        return [s for s in workflow.Status if self.can(current, s)]
+
+
+def seat_of(session: Session, user: User, committee_id: int) -> str | None:
+    return session.scalar(
+        sa.select(CommitteeMembership.seat).where(
+            CommitteeMembership.user_id == user.id,
+            CommitteeMembership.committee_id == committee_id,
+        )
+    )
+
+
+def standing(session: Session, user: User, case: Grievance) -> Standing:
+    on_panel = bool(
+        session.scalar(
+            sa.select(PanelSeat.id).where(
+                PanelSeat.grievance_id == case.id,
+                PanelSeat.user_id == user.id,
+                PanelSeat.level == case.escalation_level,
+            )
+        )
+    )
+    return Standing(seat_of(session, user, case.committee_id), on_panel)
+
+
+def reachable(session: Session, user: User | None, case: Grievance) -> Standing | None:
+    """The user's standing on the case, or None when they may not open it at all."""
+    if user is None or not duties.does_casework(user):
+        return None
+    found = standing(session, user, case)
+    if not found.movers or conflicts.is_conflicted(session, user, case):
+        return None
+    return found
+
+
+def committee_case(
+    session: Session,
+    actor: User,
+    reference: str,
+    *,
+    audit_view: bool = True,
+    for_update: bool = False,
+) -> tuple[Grievance, Standing]:
+    """The case as its committee (or panel) sees it, with the actor's standing; NotFound for
+    anyone who may not open it. `for_update` locks the row until commit."""
+    if not duties.does_casework(actor):
+        raise NotFound(NOT_FOUND)
+    stmt = sa.select(Grievance).where(Grievance.reference == reference)
+    if for_update:
+        stmt = stmt.with_for_update(of=Grievance)
+    case = session.scalar(
+        stmt.options(
+            selectinload(Grievance.events),
+            selectinload(Grievance.messages),
+            selectinload(Grievance.notes),
+            selectinload(Grievance.attachments),
+            selectinload(Grievance.decisions),
+            selectinload(Grievance.extensions),
+            selectinload(Grievance.committee),
+            selectinload(Grievance.assignee),
+        )
+    )
+    found = reachable(session, actor, case) if case is not None else None
+    if case is None or found is None:
+        raise NotFound(NOT_FOUND)
+    if audit_view:
+        audit.record(session, actor, "case.viewed", "grievance", case.id)
+    return case, found

@@ -1,0 +1,91 @@
+"""Conflicts of interest: nobody judges a case they filed, are named in, or stepped back from.
+
+A person is conflicted on a case when
+- they filed it (the case's member digest is theirs),
+- the member named them as a party (a blind index of their email or member number
+  stored at filing matches theirs), or
+- they declared a conflict on it (a Recusal row).
+
+A conflicted person is kept out of the case everywhere: `excluded_clause` filters the
+queue, counts and searches in SQL; `is_conflicted` guards a single case; `declare`
+records a recusal.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+
+from portal.models.grievances import Grievance, PartyIndex, Recusal, member_digest
+from portal.models.users import User
+from portal.security import keys
+from portal.security.blind_index import blind_index
+from portal.services import audit
+
+
+def _digests(user: User) -> list[tuple[str, bytes]]:
+    root = keys.current().index_root
+    found = [("email", blind_index(root, "email", user.email))]
+    if user.member_number:
+        found.append(("member_number", blind_index(root, "member_number", user.member_number)))
+    return found
+
+
+def _named_clause(user: User, case_id: ColumnElement[object]) -> ColumnElement[bool]:
+    return sa.exists().where(
+        PartyIndex.grievance_id == case_id,
+        sa.or_(*(sa.and_(PartyIndex.kind == k, PartyIndex.digest == d) for k, d in _digests(user))),
+    )
+
+
+def _recused_clause(user: User, case_id: ColumnElement[object]) -> ColumnElement[bool]:
+    return sa.exists().where(Recusal.grievance_id == case_id, Recusal.user_id == user.id)
+
+
+def excluded_clause(user: User) -> ColumnElement[bool]:
+    """SQL true for the grievances `user` is conflicted on; negate it to filter lists and counts."""
+    return sa.or_(
+        Grievance.member_digest == member_digest(user.id),
+        _named_clause(user, Grievance.id),
+        _recused_clause(user, Grievance.id),
+    )
+
+
+def is_conflicted(session: Session, user: User, case: Grievance) -> bool:
+    if case.belongs_to(user):
+        return True
+    return bool(
+        session.scalar(
+            sa.select(
+                sa.or_(
+                    _named_clause(user, sa.literal(case.id, sa.Uuid)),
+                    _recused_clause(user, sa.literal(case.id, sa.Uuid)),
+                )
+            )
+        )
+    )
+
+
+def conflicted_ids(session: Session, users: list[User], case: Grievance) -> set[int]:
+    """Which of `users` are conflicted on `case` (for assignment choices and panels)."""
+    return {u.id for u in users if is_conflicted(session, u, case)}
+
+
+def declare(session: Session, actor: User, case: Grievance, now: datetime | None = None) -> Recusal:
+    """`actor` steps back from `case`; from now on the case is closed to them.
+
+    The caller has already checked that `actor` could reach the case. If `actor` is its
+    assignee, the case goes back to the committee's unassigned list."""
+    recusal = session.scalar(
+        sa.select(Recusal).where(Recusal.grievance_id == case.id, Recusal.user_id == actor.id)
+    )
+    if recusal is None:
+        recusal = Recusal(grievance_id=case.id, user_id=actor.id, **({"at": now} if now else {}))
+        session.add(recusal)
+    if case.assignee_id == actor.id:
+        case.assignee_id = None
+    audit.record(session, actor, "case.recused", "grievance", case.id, now=now)
+    return recusal

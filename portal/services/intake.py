@@ -22,7 +22,15 @@ from portal.models.users import User
 from portal.policies.types import PolicySet
 from portal.security import keys
 from portal.security.blind_index import blind_index
-from portal.services import audit, claims, evidence, recording, references, timeline
+from portal.services import (
+    audit,
+    claims,
+    conflicts,
+    evidence,
+    recording,
+    references,
+    timeline,
+)
 from portal.services.access import require_role
 from portal.services.duties import require_casework
 from portal.services.policies import record_policy_version
@@ -306,6 +314,8 @@ def file_grievance(
     timeline.move(session, case, Status.ACKNOWLEDGED, Mover.SYSTEM, None, now=now)
     if suggestion.rules:
         _escalate_high_risk(session, case, policies, now)
+    # A case naming (or filed by) every chair of its committee goes where someone may act.
+    conflicts.hand_on(session, case, policies.ladder, None, now)
     record_policy_version(session, policies, now=now)
     session.flush()
     return case

@@ -146,6 +146,13 @@ def runner(app: Flask):  # type: ignore[no-untyped-def]
 
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 SUBMISSION_RE = re.compile(r'name="submission_token"[^>]*value="([^"]+)"')
+# The case page's forms carry the version of the case they were shown with (CaseForm).
+VERSION_RE = re.compile(r'name="((?:[\w]+-)?(?:version|seen))"[^>]*value="([^"]*)"')
+
+
+def case_versions(html: str) -> dict[str, str]:
+    """Every version and seen field of a case page, by name: what a browser would send."""
+    return {name: value for name, value in VERSION_RE.findall(html)}
 
 
 def csrf_token(html: str) -> str:
@@ -171,9 +178,11 @@ class Browser:
         return self.client.get(url, **kw)
 
     def submit(self, url: str, data: dict[str, object], form_url: str | None = None, **kw: object):  # type: ignore[no-untyped-def]
-        page = self.client.get(form_url or url)
-        token = csrf_token(page.get_data(as_text=True))
-        return self.client.post(url, data={"csrf_token": token, **data}, **kw)
+        html = self.client.get(form_url or url).get_data(as_text=True)
+        token = csrf_token(html)
+        return self.client.post(
+            url, data={"csrf_token": token, **case_versions(html), **data}, **kw
+        )
 
     def sign_in(self, email: str, password: str):  # type: ignore[no-untyped-def]
         return self.submit("/sign-in", {"email": email, "password": password})

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from portal.policies.errors import PolicyError
 
 __all__ = [
@@ -52,4 +54,15 @@ class InvalidTransition(DomainError):
 
 
 class StaleCase(DomainError):
-    """Someone else changed the case first (shown as 409)."""
+    """Someone else changed the case first (shown as 409).
+
+    `changes` are what happened since the person loaded the page (timeline events, newest
+    last) and `status_before` the status they saw, when known, so the page can say what
+    changed rather than only that something did."""
+
+    def __init__(
+        self, message: str, changes: Sequence[object] = (), status_before: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.changes = list(changes)
+        self.status_before = status_before

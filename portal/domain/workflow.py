@@ -116,6 +116,24 @@ OPEN_STATUSES = frozenset(s for s, info in INFO.items() if info.open)
 DEDICATED = frozenset({Status.AWAITING_MEMBER, Status.RESOLVED, Status.WITHDRAWN, Status.APPEALED})
 
 
+# A duplicate merged into another open case of the same member is closed from wherever its
+# work stands (services/merging.py). This is not a row of TRANSITIONS: no button makes it,
+# only the merge use case with its checks (same member, an open survivor, a chair or the
+# assignee), and rows into CLOSED from every working status would offer "Close the case" on
+# every open case. A decided or appealed case is never merged: its decision, and the
+# member's appeal of it, stand on their own.
+MERGEABLE = frozenset(
+    {
+        Status.SUBMITTED,
+        Status.ACKNOWLEDGED,
+        Status.UNDER_REVIEW,
+        Status.INVESTIGATING,
+        Status.AWAITING_MEMBER,
+        Status.REOPENED,
+    }
+)
+
+
 def info(status: str) -> StatusInfo:
     return INFO[Status(status)]
 

@@ -9,6 +9,7 @@ Every opening lands in the audit log.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -21,7 +22,7 @@ from portal.domain.errors import InvalidInput, NotFound
 from portal.domain.workflow import Mover, Status
 from portal.i18n import _l
 from portal.models.committees import CommitteeMembership, Seat
-from portal.models.grievances import Attachment, Grievance, PanelSeat
+from portal.models.grievances import Attachment, CaseEvent, Grievance, Message, PanelSeat
 from portal.models.users import User
 from portal.services import audit, conflicts, duties, timeline
 
@@ -88,6 +89,31 @@ def reachable(session: Session, user: User | None, case: Grievance) -> Standing 
     return found
 
 
+def openable_ids(
+    session: Session, user: User | None, case_ids: Collection[uuid.UUID]
+) -> set[uuid.UUID]:
+    """Which of `case_ids` `user` may open, in one query (the rule of `reachable`)."""
+    if user is None or not case_ids or not duties.does_casework(user):
+        return set()
+    seated = sa.select(CommitteeMembership.committee_id).where(
+        CommitteeMembership.user_id == user.id
+    )
+    panel = sa.select(PanelSeat.grievance_id).where(
+        PanelSeat.user_id == user.id, PanelSeat.level == Grievance.escalation_level
+    )
+    return set(
+        session.scalars(
+            sa.select(Grievance.id).where(
+                Grievance.id.in_(list(case_ids)),
+                sa.or_(
+                    Grievance.committee_id.in_(seated), Grievance.id.in_(panel.scalar_subquery())
+                ),
+                sa.not_(conflicts.excluded_clause(user)),
+            )
+        )
+    )
+
+
 def committee_case(
     session: Session,
     actor: User,
@@ -105,8 +131,10 @@ def committee_case(
         stmt = stmt.with_for_update(of=Grievance)
     case = session.scalar(
         stmt.options(
-            selectinload(Grievance.events),
-            selectinload(Grievance.messages),
+            # With the people the page names, so it costs the same few queries however
+            # many events and messages the case has (tests/web/test_query_counts.py).
+            selectinload(Grievance.events).selectinload(CaseEvent.actor),
+            selectinload(Grievance.messages).selectinload(Message.author),
             selectinload(Grievance.notes),
             selectinload(Grievance.attachments),
             selectinload(Grievance.decisions),
@@ -158,13 +186,17 @@ def move(
 
 
 def attachment(session: Session, actor: User, case: Grievance, attachment_id: str) -> Attachment:
-    """An evidence file of a case the actor has opened; each download is audited."""
+    """An evidence file of a case the actor has opened (or of a duplicate merged into it);
+    each download is audited."""
     try:
         key = uuid.UUID(attachment_id)
     except ValueError:
         raise NotFound(_l("We could not find that file.")) from None
     found = session.get(Attachment, key)
-    if found is None or found.grievance_id != case.id:
+    # A case shows the files of the duplicates merged into it (services/merging.py).
+    if found is None or (
+        found.grievance_id != case.id and found.grievance.merged_into_id != case.id
+    ):
         raise NotFound(_l("We could not find that file."))
     audit.record(
         session,

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from flask import redirect, render_template, request
+from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import HiddenField
 from wtforms.validators import AnyOf
@@ -43,13 +44,21 @@ class Confirmation:
 
 def confirmation_page(
     confirmation: Confirmation,
-    form: ConfirmForm | None = None,
+    form: FlaskForm | None = None,
     fields: Sequence[str] = (),
     status: int = 200,
+    hidden: Sequence[str] = (),
 ) -> tuple[str, int]:
-    """The page asking to confirm; `fields` are more of `form`'s fields to fill in first."""
+    """The page asking to confirm; `fields` are more of `form`'s fields to fill in first,
+    `hidden` those it carries on unseen (what was chosen on the page before)."""
     return (
-        render_template("confirm.html", c=confirmation, form=form or ConfirmForm(), fields=fields),
+        render_template(
+            "confirm.html",
+            c=confirmation,
+            form=form or ConfirmForm(),
+            fields=fields,
+            hidden=hidden,
+        ),
         status,
     )
 

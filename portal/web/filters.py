@@ -69,6 +69,12 @@ def status_label(status: str | None) -> str:
 
 
 _COUNT = re.compile(r"\d+")
+_REFERENCE = re.compile(r"GRV-\d{4}-\d+")
+
+
+def _reference(detail: str) -> str:
+    found = _REFERENCE.search(detail)
+    return found.group() if found else ""
 
 
 def event_text(event: object) -> str:
@@ -91,6 +97,15 @@ def event_text(event: object) -> str:
         return ngettext("You added %(num)d file", "You added %(num)d files", count)
     if kind == "identity_revealed":
         return gettext("You let the committee see your name")
+    if kind == "merged_into":
+        return gettext(
+            "Merged into %(ref)s, which is about the same matter", ref=_reference(detail)
+        )
+    if kind == "merged_from":
+        return gettext(
+            "%(ref)s, about the same matter, was merged into this grievance",
+            ref=_reference(detail),
+        )
     return detail or kind
 
 
@@ -105,6 +120,10 @@ def staff_event_text(event: object) -> str:
         return ngettext("The member added %(num)d file", "The member added %(num)d files", count)
     if kind == "identity_revealed":
         return gettext("The member let the committee see their name")
+    if kind == "merged_into":
+        return gettext("Merged into %(ref)s as a duplicate", ref=_reference(detail))
+    if kind == "merged_from":
+        return gettext("%(ref)s was merged into this case", ref=_reference(detail))
     if kind == "filed":
         return event_text(event)
     return detail or kind

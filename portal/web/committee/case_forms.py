@@ -2,7 +2,12 @@
 
 Each entry is a zero-argument factory; give each form its own `prefix` so field ids
 stay unique on the page. A POST view builds its form with the same factory, so a
-refused form re-renders in place with its errors."""
+refused form re-renders in place with its errors.
+
+Every form here subclasses `CaseForm`: it carries the version of the case the page showed
+and when it was shown (filled in by `render_case`; templates render them with
+`{{ form.hidden_tag() }}`, or `{{ form.version }}{{ form.seen }}` beside the CSRF token), so
+`change_case` refuses a change made on an out-of-date page (services/versions.py)."""
 
 from __future__ import annotations
 
@@ -14,7 +19,14 @@ from wtforms import HiddenField
 from portal.web.forms import PortalForm
 
 
-class MoveForm(PortalForm):
+class CaseForm(PortalForm):
+    """A form of the case page: the case's version and the moment the page was shown."""
+
+    version = HiddenField()
+    seen = HiddenField()
+
+
+class MoveForm(CaseForm):
     """A plain status move (start review, start investigating, close, reopen)."""
 
     target = HiddenField()

@@ -11,12 +11,12 @@ from werkzeug.wrappers import Response
 
 from portal import db
 from portal.db import utcnow
-from portal.domain.errors import InvalidInput
+from portal.domain.errors import InvalidInput, StaleCase
 from portal.models.grievances import Grievance
 from portal.policies import current_policies
-from portal.services import casefile, cases
+from portal.services import casefile, cases, linking, merging, versions
 from portal.services.casefile import Standing
-from portal.web.committee.case_forms import case_forms
+from portal.web.committee.case_forms import CaseForm, case_forms
 from portal.web.forms import attach_error
 
 # The partials of the page, in order; each section is built by its own feature.
@@ -33,20 +33,39 @@ SECTIONS = (
 
 
 def render_case(
-    case: Grievance, standing: Standing, status: int = 200, **forms: FlaskForm
+    case: Grievance,
+    standing: Standing,
+    status: int = 200,
+    stale: StaleCase | None = None,
+    **forms: FlaskForm,
 ) -> tuple[str, int]:
+    """The page; every form on it carries the version shown (so a refused form sent again
+    after a 409 is checked against this page, and keeps what was typed)."""
+    session = db.session()
     policies = current_policies()
+    now = utcnow()
+    shown = case_forms(**forms)
+    for form in shown.values():
+        if isinstance(form, CaseForm):
+            form.version.data = str(case.version)
+            form.seen.data = versions.marker(now)
+    merged = merging.merged_into(session, case)
     return (
         render_template(
             "committee/case.html",
             case=case,
             standing=standing,
-            forms=case_forms(**forms),
+            forms=shown,
             policies=policies,
-            now=utcnow(),
-            member=cases.member_label(db.session(), case),
+            now=now,
+            member=cases.member_label(session, case),
             moves=casefile.plain_moves(standing, case),
             sections=[f"committee/case/{name}.html" for name in SECTIONS],
+            stale=stale,
+            merged=merged,
+            combined=merging.combined(case, merged),
+            links=linking.linked(session, current_user, case),
+            can_merge=merging.may_merge(current_user, case, standing),
         ),
         status,
     )
@@ -59,16 +78,24 @@ def change_case(
     change: Callable[[Grievance, Standing], str],
     anchor: str = "",
 ) -> Response | tuple[str, int]:
-    """One change to a case: lock it, apply `change` (which returns the message to flash),
-    commit, and go back to the section changed; a refusal re-renders the page with it."""
+    """One change to a case: lock it, check the form was made on the current version, apply
+    `change` (which returns the message to flash), commit, and go back to the section
+    changed. A refusal re-renders the page with it (400); a change made on an out-of-date
+    page is not applied, and the page as it is now says what changed (409)."""
     session = db.session()
     case, standing = casefile.committee_case(
         session, current_user, reference, audit_view=False, for_update=True
     )
+    stale = None
     if form.validate_on_submit():
         try:
+            if isinstance(form, CaseForm):
+                versions.check(case, form.version.data, form.seen.data)
             message = change(case, standing)
             db.commit()
+        except StaleCase as exc:
+            session.rollback()
+            stale = exc
         except InvalidInput as exc:
             session.rollback()
             attach_error(form, exc)
@@ -77,4 +104,4 @@ def change_case(
             return redirect(url_for("committee.case", reference=reference, _anchor=anchor), 303)
     case, standing = casefile.committee_case(session, current_user, reference)
     db.commit()  # the audited view
-    return render_case(case, standing, 400, **{form_name: form})
+    return render_case(case, standing, 409 if stale else 400, stale, **{form_name: form})

@@ -11,7 +11,7 @@ from portal.domain import workflow
 from portal.domain.errors import InvalidInput
 from portal.domain.roles import Role
 from portal.policies import current_policies
-from portal.services import cases, claims, evidence, intake, promises
+from portal.services import cases, claims, evidence, intake, merging, promises
 from portal.web.access import roles
 from portal.web.casework import store, upload_rules, uploads
 from portal.web.confirm import Confirmation, ConfirmForm, confirmation_page, unconfirmed
@@ -107,6 +107,8 @@ def _back_to(section: str):  # type: ignore[no-untyped-def]
 
 def _case_page(found, message_form, evidence_form, status=200):  # type: ignore[no-untyped-def]
     policies = current_policies()
+    # A duplicate merged into this case shows its timeline, messages and files here too.
+    combined = merging.combined(found, merging.merged_into(db.session(), found))
     return (
         render_template(
             "member/case.html",
@@ -114,7 +116,10 @@ def _case_page(found, message_form, evidence_form, status=200):  # type: ignore[
             info=workflow.info(found.status),
             next=cases.next_date(found, policies, utcnow()),
             promises=promises.case_promises(db.session(), found, policies),
-            events=cases.public_events(found),
+            events=[e for e in combined.events if e.public],
+            messages=combined.messages,
+            attachments=[a for a in combined.attachments if a.from_member],
+            merged_ids=combined.merged_ids,
             message_form=message_form,
             evidence_form=evidence_form,
             policies=policies,

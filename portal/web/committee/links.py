@@ -77,8 +77,8 @@ def merge_confirm(reference: str):  # type: ignore[no-untyped-def]
     found, standing = casefile.committee_case(session, current_user, reference)
     typed = MergeForm(prefix="merge", formdata=request.args, meta={"csrf": False})
     try:
-        versions.check(found, typed.version.data, typed.seen.data)
         target = merging.survivor(session, current_user, found, standing, typed.into.data or "")
+        versions.check(found, typed.version.data, typed.seen.data)
     except StaleCase as exc:
         db.commit()  # the audited view
         return render_case(found, standing, 409, exc, merge=typed)

@@ -93,7 +93,7 @@ def test_a_chair_merges_a_duplicate_and_everyone_is_told(app, session, people, m
 
     # The committee: the duplicate points to the survivor; the survivor shows both histories.
     merged_page = chair.get(f"/committee/cases/{dup.reference}").get_data(as_text=True)
-    assert f"This case was merged into" in merged_page and keep.reference in merged_page
+    assert "This case was merged into" in merged_page and keep.reference in merged_page
     assert "Merge a duplicate" not in merged_page
     survivor = chair.get(f"/committee/cases/{keep.reference}").get_data(as_text=True)
     assert "Here is the bank statement line." in survivor
@@ -108,7 +108,7 @@ def test_a_chair_merges_a_duplicate_and_everyone_is_told(app, session, people, m
 
     # The member: told on both timelines; the duplicate's page leads to the survivor.
     mine = filer.get(f"/grievances/{dup.reference}").get_data(as_text=True)
-    assert f"This grievance was merged into" in mine
+    assert "This grievance was merged into" in mine
     assert f'href="/grievances/{keep.reference}"' in mine
     assert f"Merged into {keep.reference}, which is about the same matter" in mine
     kept = filer.get(f"/grievances/{keep.reference}").get_data(as_text=True)

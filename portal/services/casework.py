@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from portal.db import utcnow
@@ -119,8 +120,11 @@ def add_note(
     return note
 
 
-def notes(case: Grievance) -> list[InternalNote]:
-    """The case's notes, newest first."""
+def notes(session: Session, case: Grievance) -> list[InternalNote]:
+    """The case's notes, newest first, their authors loaded in one query (not one per note)."""
+    authors = {n.author_id for n in case.notes}
+    if authors:
+        session.scalars(sa.select(User).where(User.id.in_(authors))).all()
     return sorted(case.notes, key=lambda n: n.created_at, reverse=True)
 
 

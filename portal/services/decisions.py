@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from portal.db import utcnow
@@ -21,7 +22,7 @@ from portal.domain.workflow import Status
 from portal.i18n import _l
 from portal.models.grievances import Decision, Grievance
 from portal.models.users import User
-from portal.policies.types import Clause, Outcome, PolicySet
+from portal.policies.types import Clause, Level, Outcome, PolicySet
 from portal.services import audit, casework, timeline
 from portal.services.casefile import Standing
 from portal.services.cases import resume_clock
@@ -187,6 +188,41 @@ def shown(decision: Decision, policies: PolicySet) -> Shown:
     )
 
 
-def shown_all(case: Grievance, policies: PolicySet) -> list[Shown]:
-    """The case's decisions, newest first."""
+def shown_all(session: Session, case: Grievance, policies: PolicySet) -> list[Shown]:
+    """The case's decisions, newest first, with who decided loaded in one query."""
+    deciders = {d.decided_by_id for d in case.decisions}
+    if deciders:
+        session.scalars(sa.select(User).where(User.id.in_(deciders))).all()
+    return [shown(d, policies) for d in reversed(case.decisions)]
+
+
+@dataclass(frozen=True)
+class Appeal:
+    """What the member may still do about the latest decision."""
+
+    state: str  # "open" (until `due`), "ended" (on `due`) or "final" (top of the ladder)
+    due: datetime | None
+    heard_by: Level | None  # the level an appeal goes to
+
+
+def appeal_state(case: Grievance, policies: PolicySet, now: datetime) -> Appeal | None:
+    """None unless the case stands decided."""
+    if case.status != Status.RESOLVED or not case.decisions:
+        return None
+    if case.appeal_due_at is None:
+        return Appeal("final", None, None)
+    heard_by = next(
+        (
+            lv
+            for lv in policies.ladder.ordered
+            if lv.number > case.escalation_level and "member_appeal" in lv.entered_by
+        ),
+        policies.ladder.next_level(case.escalation_level),
+    )
+    state = "open" if now < case.appeal_due_at else "ended"
+    return Appeal(state, case.appeal_due_at, heard_by)
+
+
+def for_member(case: Grievance, policies: PolicySet) -> list[Shown]:
+    """The decisions as the member reads them, newest first (who decided is not shown)."""
     return [shown(d, policies) for d in reversed(case.decisions)]

@@ -146,3 +146,39 @@ def test_a_kind_of_another_committee_moves_the_case_out_of_this_queue(app, sessi
     assert "it is now with the Ethics &amp; Professional Conduct committee" in mine.get_data(
         as_text=True
     )
+
+
+def test_the_chairs_page_costs_the_same_queries_however_large_the_committee(
+    app, session, people, committees, member
+):
+    from sqlalchemy import event
+
+    from portal.db import database
+
+    case = make_case(app, session, member)
+    session.commit()
+    chair = signed_in(app, "chair@example.org")
+    url = f"/committee/cases/{case.reference}"
+    engine = database(app).engine
+    statements: list[str] = []
+
+    def counted(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    def cost() -> int:
+        statements.clear()
+        event.listen(engine, "before_cursor_execute", counted)
+        try:
+            assert chair.get(url).status_code == 200
+        finally:
+            event.remove(engine, "before_cursor_execute", counted)
+        return len(statements)
+
+    small = cost()
+    for n in range(5):
+        extra = make_user(session, Role.REVIEWER, email=f"extra{n}@example.org", name=f"Extra {n}")
+        seat(session, committees["member-services"], extra)
+    session.commit()
+    large = cost()
+    assert "Extra 4 (Reviewer)" in chair.get(url).get_data(as_text=True)
+    assert large == small

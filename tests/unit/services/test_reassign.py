@@ -12,7 +12,7 @@ from portal.domain.errors import InvalidInput, NotFound, PermissionDenied
 from portal.domain.roles import Role
 from portal.models.audit import AuditEntry
 from portal.models.committees import Seat
-from portal.services import casefile, queue, reassign
+from portal.services import casefile, conflicts, queue, reassign
 from tests.factories import make_case, make_policy_committees, make_user, seat
 
 MONDAY = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # 10:00 in London, a working day
@@ -147,3 +147,15 @@ def test_triage_only_on_open_cases(app, session, people):
     with pytest.raises(InvalidInput):
         reassign.change_category(session, people["chair"], found, standing, "events", policies)
     assert not reassign.may_triage(standing, found)
+
+
+def test_conflicted_ids_finds_filer_named_party_and_recusal_at_once(app, session, people):
+    from portal.models.grievances import Recusal
+
+    case = make_case(app, session, people["member"], party_emails=["SAM@example.org"])
+    session.add(Recusal(grievance_id=case.id, user_id=people["chair"].id))
+    session.flush()
+    everyone = [people[k] for k in ("reviewer", "second", "chair", "member")]
+    found = conflicts.conflicted_ids(session, everyone, case)
+    assert found == {people["second"].id, people["chair"].id, people["member"].id}
+    assert [c.name for c in reassign.assignable(session, case)] == ["Rita Reviewer"]

@@ -4,8 +4,9 @@ Every form of the committee's case page carries the case's `version` (the counte
 SQLAlchemy raises on each update of the grievance row, `version_id_col`) and the moment the
 page was shown. A change first locks the row (`casefile.committee_case(for_update=True)`), so
 a second change made at the same time waits for the first to commit and then reads the new
-version; `check` refuses it when that is not the version the person was looking at. The
-refusal names the timeline events since the page was shown and the status then and now.
+version; `check` refuses it when that is not the version the person was looking at, and the
+web layer undoes the change before commit. The refusal names the timeline events since the
+page was shown and the status then and now.
 """
 
 from __future__ import annotations

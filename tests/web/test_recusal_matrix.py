@@ -4,7 +4,8 @@ A reviewer, a chair and a grievance panel member seated on the case at its level
 conflicted by filing the case themselves, being named as a party by email or by member
 number, or declaring a conflict. Conflicted, the case is nowhere for them: not in the
 queue, not in its counts, and its page, evidence and status move answer 404 exactly as for a
-reference that does not exist. The control row: the same person, not conflicted, has it all.
+reference that does not exist; and a chair cannot pick them to handle it. The control row:
+the same person, not conflicted, has it all.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from tests.factories import PASSWORD, make_case, make_user, seat
 ROLES = ("reviewer", "chair", "panel")
 WAYS = ("filed", "named_by_email", "named_by_member_number", "recused", "not_conflicted")
 PANEL_LEVEL = 3
+ASSIGN_RE = re.compile(r'<select id="assign-assignee"[^>]*>(.*?)</select>', re.S)
 COUNT_RE = re.compile(r'<span class="status[^"]*">([^<]+)</span> (\d+)</a>')
 
 
@@ -98,3 +100,16 @@ def test_a_conflicted_person_finds_the_case_nowhere(app, session, committees, me
     assert case.status == ("acknowledged" if conflicted else "under_review")
     # Declaring a conflict is one more page of the case: closed to them too.
     assert browser.get(f"{url}/recuse").status_code == expected
+
+    # The committee's other chair cannot give it to them (panel members are never offered).
+    spare = Browser(app.test_client())
+    assert spare.sign_in("spare@example.org", PASSWORD).status_code == 303
+    page = spare.get(url).get_data(as_text=True)
+    choices = ASSIGN_RE.search(page)
+    assert choices, "the chair's page has no assignment choices"
+    offered = role != "panel" and not conflicted
+    assert (f'value="{person.id}"' in choices.group(1)) is offered
+    assigned = spare.submit(f"{url}/assign", {"assign-assignee": str(person.id)}, form_url=url)
+    assert assigned.status_code == (303 if offered else 400)
+    session.refresh(case)
+    assert (case.assignee_id == person.id) is offered

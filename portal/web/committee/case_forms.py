@@ -4,9 +4,9 @@ Each entry is a zero-argument factory; give each form its own `prefix` so field 
 stay unique on the page. A POST view builds its form with the same factory, so a
 refused form re-renders in place with its errors.
 
-Every form here subclasses `CaseForm`: it carries the version of the case the page showed
+Every form here subclasses `CaseForm` (portal/web/committee/caseform.py): it carries the version of the case the page showed
 and when it was shown (filled in by `render_case`; templates render them with
-`{{ form.hidden_tag() }}`, or `{{ form.version }}{{ form.seen }}` beside the CSRF token), so
+`{{ form.version }}{{ form.seen }}` beside the CSRF token), so
 `change_case` refuses a change made on an out-of-date page (services/versions.py)."""
 
 from __future__ import annotations
@@ -16,14 +16,17 @@ from collections.abc import Callable
 from flask_wtf import FlaskForm
 from wtforms import HiddenField
 
-from portal.web.forms import PortalForm
-
-
-class CaseForm(PortalForm):
-    """A form of the case page: the case's version and the moment the page was shown."""
-
-    version = HiddenField()
-    seen = HiddenField()
+from portal.web.committee.caseform import CaseForm
+from portal.web.committee.work_forms import (
+    AssignForm,
+    CategoryForm,
+    DecisionForm,
+    NoteForm,
+    PriorityForm,
+    ReplyForm,
+    StartForm,
+    TakeForm,
+)
 
 
 class MoveForm(CaseForm):
@@ -34,6 +37,15 @@ class MoveForm(CaseForm):
 
 CASE_FORMS: dict[str, Callable[[], FlaskForm]] = {
     "move": lambda: MoveForm(prefix="move"),
+    # Working the case (work.py): triage, notes, messages, decisions.
+    "category": lambda: CategoryForm(prefix="category"),
+    "priority": lambda: PriorityForm(prefix="priority"),
+    "assign": lambda: AssignForm(prefix="assign"),
+    "take": lambda: TakeForm(prefix="take"),
+    "note": lambda: NoteForm(prefix="note"),
+    "start": lambda: StartForm(prefix="start", formdata=None),
+    "reply": lambda: ReplyForm(prefix="reply"),
+    "decision": lambda: DecisionForm(prefix="decision"),
 }
 
 

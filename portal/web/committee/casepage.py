@@ -16,7 +16,8 @@ from portal.models.grievances import Grievance
 from portal.policies import current_policies
 from portal.services import casefile, cases, linking, merging, versions
 from portal.services.casefile import Standing
-from portal.web.committee.case_forms import CaseForm, case_forms
+from portal.web.committee.case_forms import case_forms
+from portal.web.committee.caseform import CaseForm
 from portal.web.forms import attach_error
 
 # The partials of the page, in order; each section is built by its own feature.
@@ -78,24 +79,31 @@ def change_case(
     change: Callable[[Grievance, Standing], str],
     anchor: str = "",
 ) -> Response | tuple[str, int]:
-    """One change to a case: lock it, check the form was made on the current version, apply
-    `change` (which returns the message to flash), commit, and go back to the section
-    changed. A refusal re-renders the page with it (400); a change made on an out-of-date
-    page is not applied, and the page as it is now says what changed (409)."""
+    """One change to a case: lock it, apply `change` (which returns the message to flash),
+    commit, and go back to the section changed. A refusal re-renders the page with it (400).
+    A change sent from a page showing an older version of the case (or from a form without
+    its version) is undone before commit, and the page as it is now says what changed (409),
+    with the refused form still holding what was typed."""
     session = db.session()
     case, standing = casefile.committee_case(
         session, current_user, reference, audit_view=False, for_update=True
     )
     stale = None
     if form.validate_on_submit():
-        try:
-            if isinstance(form, CaseForm):
+        if isinstance(form, CaseForm):
+            try:
                 versions.check(case, form.version.data, form.seen.data)
+            except StaleCase as exc:
+                stale = exc
+        try:
+            # Even on an out-of-date page the change is tried (and then undone), so someone
+            # who may not make it at all is told that (403), not that the page was old.
             message = change(case, standing)
+            if stale is not None:
+                raise stale
             db.commit()
-        except StaleCase as exc:
+        except StaleCase:
             session.rollback()
-            stale = exc
         except InvalidInput as exc:
             session.rollback()
             attach_error(form, exc)

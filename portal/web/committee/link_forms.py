@@ -8,7 +8,8 @@ from wtforms import HiddenField, StringField
 from wtforms.validators import Length
 
 from portal.i18n import _l
-from portal.web.committee.case_forms import CASE_FORMS, CaseForm
+from portal.web.committee.case_forms import CASE_FORMS
+from portal.web.committee.caseform import CaseForm
 
 REFERENCE_HINT = _l("For example GRV-2026-000123.")
 

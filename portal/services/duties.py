@@ -71,6 +71,18 @@ def check_seat(user: User) -> None:
         )
 
 
+def check_panel(user: User) -> None:
+    """Refuse a place on the grievance panel to an administrator or auditor."""
+    if OVERSIGHT_ROLES & user.roles:
+        raise InvalidInput(
+            _l(
+                "%(name)s is an administrator or auditor and cannot sit on the grievance panel.",
+                name=user.full_name,
+            ),
+            "email",
+        )
+
+
 def does_casework(user: User | None) -> bool:
     """Whether this account may act for a committee: a committee role and no oversight role.
     An account that holds both (written before the rule) is treated as having no seat."""

@@ -12,7 +12,7 @@ from portal.i18n import _l
 from portal.policies import current_policies
 
 # Everyone who works in the portal rather than filing in it.
-STAFF = frozenset({Role.REVIEWER, Role.CHAIR, Role.ADMIN, Role.AUDITOR})
+STAFF = frozenset({Role.REVIEWER, Role.CHAIR, Role.PANEL, Role.ADMIN, Role.AUDITOR})
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,7 @@ ITEMS = [
     NavItem("committee.record", _l("Record a grievance"), frozenset({Role.REVIEWER, Role.CHAIR})),
     NavItem("admin.users", _l("Users"), frozenset({Role.ADMIN})),
     NavItem("admin.committees_page", _l("Committees"), frozenset({Role.ADMIN})),
+    NavItem("admin.panel", _l("Grievance panel"), frozenset({Role.ADMIN})),
     NavItem("public.procedure", _l("How we handle grievances")),
     NavItem("auth.account", _l("My account")),
 ]

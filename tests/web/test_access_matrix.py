@@ -51,6 +51,7 @@ MATRIX: list[tuple[str, set[object]]] = [
     ("/admin/users/{user}", {Role.ADMIN}),
     ("/admin/committees", {Role.ADMIN}),
     ("/admin/committees/{committee}", {Role.ADMIN}),
+    ("/admin/panel", {Role.ADMIN}),
 ]
 
 
@@ -156,6 +157,7 @@ POSTS = [
     ("/committee/record", {Role.REVIEWER, Role.CHAIR}),
     ("/admin/users/invite", {Role.ADMIN}),
     ("/admin/committees", {Role.ADMIN}),
+    ("/admin/panel", {Role.ADMIN}),
 ]
 
 

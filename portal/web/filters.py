@@ -94,6 +94,26 @@ def event_text(event: object) -> str:
     return detail or kind
 
 
+def staff_event_text(event: object) -> str:
+    """A timeline entry as the committee reads it: the member's steps in the third person."""
+    kind, detail = getattr(event, "kind", ""), getattr(event, "detail", None) or ""
+    if kind == "message":
+        return gettext("The member sent a message")
+    if kind == "evidence":
+        found = _COUNT.search(detail)
+        count = int(found.group()) if found else 1
+        return ngettext("The member added %(num)d file", "The member added %(num)d files", count)
+    if kind == "identity_revealed":
+        return gettext("The member let the committee see their name")
+    if kind == "filed":
+        return event_text(event)
+    return detail or kind
+
+
+def status_info(status: str) -> object:
+    return workflow.info(status)
+
+
 def channel_phrase(channel: str) -> str:
     """How a grievance reached us, as words after "received": "by phone", "in person"."""
     phrases = {
@@ -176,6 +196,8 @@ def init_app(app: Flask) -> None:
         app.add_template_filter(function, name)
     app.add_template_global(status_label)
     app.add_template_global(event_text)
+    app.add_template_global(staff_event_text)
+    app.add_template_global(status_info)
     for function in (channel_phrase, committee_name, seat_label):
         app.add_template_global(function)
     app.add_template_filter(localize_text, "localize")

@@ -272,3 +272,20 @@ def _decide(
         now=now,
     )
     return decision
+
+
+@dataclass(frozen=True)
+class Tally:
+    """How a panel decided, in numbers only (what the member is told)."""
+
+    agreeing: int  # counted votes for the outcome decided
+    seated: int  # members seated and taking part
+    dissenting: int  # counted votes for another outcome
+
+
+def tally(session: Session, case: Grievance, decision: Decision) -> Tally:
+    seated = _taking_part(session, case, _seats(session, case, decision.level))
+    ids = {u.id for u in seated}
+    counted = [v for v in _votes(session, case, decision.level) if v.user_id in ids]
+    agreeing = sum(1 for v in counted if v.outcome == decision.outcome)
+    return Tally(agreeing, len(seated), len(counted) - agreeing)

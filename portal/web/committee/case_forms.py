@@ -11,6 +11,7 @@ from collections.abc import Callable
 from flask_wtf import FlaskForm
 from wtforms import HiddenField
 
+from portal.web.committee.panel_forms import panel_vote_form
 from portal.web.forms import PortalForm
 
 
@@ -22,6 +23,7 @@ class MoveForm(PortalForm):
 
 CASE_FORMS: dict[str, Callable[[], FlaskForm]] = {
     "move": lambda: MoveForm(prefix="move"),
+    "panel_vote": panel_vote_form,
 }
 
 

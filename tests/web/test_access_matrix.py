@@ -53,6 +53,7 @@ MATRIX: list[tuple[str, set[object]]] = [
     ("/admin/committees", {Role.ADMIN}),
     ("/admin/committees/{committee}", {Role.ADMIN}),
     ("/admin/panel", {Role.ADMIN}),
+    ("/oversight/audit", {Role.AUDITOR}),
 ]
 
 

@@ -43,8 +43,8 @@ def check_roles(session: Session, user: User | None, roles: set[Role]) -> None:
     if duties_clash(roles):
         raise InvalidInput(
             _l(
-                "An administrator or auditor cannot also be a reviewer or chair. "
-                "Keep oversight and casework in separate accounts."
+                "An administrator or auditor cannot also be a reviewer or chair, or sit on "
+                "the grievance panel. Keep oversight and casework in separate accounts."
             ),
             "roles",
         )

@@ -253,7 +253,7 @@ def test_each_refusal_on_the_admin_pages_says_why_and_changes_nothing(world, ses
             f"/admin/users/{other}/roles",
             {"roles": [A, C]},
             page,
-            "An administrator or auditor cannot also be a reviewer or chair.",
+            "An administrator or auditor cannot also be a reviewer or chair, or sit on the grievance panel.",
         ),
         (
             f"/admin/committees/{committee.id}/seats",
@@ -271,7 +271,7 @@ def test_each_refusal_on_the_admin_pages_says_why_and_changes_nothing(world, ses
             "/admin/users/invite",
             {"full_name": "N", "email": "n@example.org", "roles": [AU, R]},
             None,
-            "An administrator or auditor cannot also be a reviewer or chair.",
+            "An administrator or auditor cannot also be a reviewer or chair, or sit on the grievance panel.",
         ),
     ]
     before = _state(session)

@@ -28,7 +28,7 @@ from portal.i18n import _l
 from portal.models.committees import Committee, CommitteeMembership, Seat
 from portal.models.grievances import Grievance, PanelSeat
 from portal.models.users import User
-from portal.services import conflicts, duties
+from portal.services import audit, conflicts, duties
 from portal.services.cases import WITHHELD
 
 PAGE_SIZE = 25
@@ -127,7 +127,8 @@ def queue(
     cursor: str | None = None,
     now: datetime | None = None,
 ) -> QueuePage:
-    """One page of the actor's queue; NotFound-free: a person with no seat sees an empty one."""
+    """One page of the actor's queue (a person with no seat sees an empty one); flushes the
+    audit entry of the listing."""
     duties.require_casework(actor)
     filters.check()
     now = now or utcnow()
@@ -214,6 +215,8 @@ def queue(
                 filters.sort, last.last_activity_at
             )
             next_cursor = _encode(value, last.id)
+    if page:  # the subjects shown are case content: the listing is a read, so it is audited
+        audit.record(session, actor, "queue.listed", "user", actor.id, {"cases": len(page)})
     committees = [s.committee for s in seats]
     return QueuePage(page, counts, total, next_cursor, committees, chair_of)
 

@@ -36,6 +36,7 @@ ACTIONS = {
     "panel.appointed": _l("Appointed to the grievance panel"),
     "panel.removed": _l("Removed from the grievance panel"),
     "panel.voted": _l("Panel vote cast"),
+    "queue.listed": _l("Case queue listed"),
     "user.activated": _l("Account reactivated"),
     "user.deactivated": _l("Account deactivated"),
     "user.roles_changed": _l("Roles changed"),

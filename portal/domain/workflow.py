@@ -137,31 +137,3 @@ def check_move(current: str, target: Status, mover: Mover) -> None:
 
 def moves_for(current: str, mover: Mover) -> list[Status]:
     return [to for (frm, to), who in TRANSITIONS.items() if frm == current and mover in who]
-
-
-def path(current: str, target: Status, mover: Mover) -> list[Status] | None:
-    """The shortest run of moves `mover` may make from `current` to `target` (the statuses
-    passed through, ending with `target`; empty when already there), or None when there is
-    none. It never passes through a status that ends the case or pauses the clock, so a
-    decision taken by vote goes the way a person would take it, step by step."""
-    start = Status(current)
-    if start == target:
-        return []
-    previous: dict[Status, Status] = {}
-    frontier = [start]
-    while frontier:
-        following = []
-        for status in frontier:
-            for step in moves_for(status, mover):
-                if step in previous or step == start:
-                    continue
-                previous[step] = status
-                if step == target:
-                    route = [step]
-                    while route[-1] in previous and previous[route[-1]] != start:
-                        route.append(previous[route[-1]])
-                    return route[::-1]
-                if INFO[step].open and not INFO[step].clock_paused:
-                    following.append(step)
-        frontier = following
-    return None

@@ -5,7 +5,8 @@ services/panels.py) each cast one vote: an outcome the policy defines and their 
 They may change it until the panel has decided. When `ladder.panel.quorum` counted votes
 agree, the decision is recorded as the panel's (Decision.by_panel), with the majority's
 reasons as its rationale; the other votes stay on record as dissents. The case then moves
-to resolved the way the workflow allows, step by step.
+to resolved the way the workflow allows, step by step (casework.route), as a decision by
+one person does (services/decisions.py).
 
 A vote counts only while its member still sits on the case and is not conflicted on it:
 someone removed from the panel roster, or who declared a conflict after voting, no longer
@@ -23,12 +24,13 @@ from sqlalchemy.orm import Session, selectinload
 from portal.db import utcnow
 from portal.domain import sla, workflow
 from portal.domain.errors import InvalidInput, NotFound, PermissionDenied
-from portal.domain.workflow import Mover, Status
+from portal.domain.workflow import Status
 from portal.i18n import _l
 from portal.models.grievances import Decision, Grievance, PanelSeat, PanelVote
 from portal.models.users import User
 from portal.policies.types import PolicySet
-from portal.services import audit, casefile, conflicts, timeline
+from portal.services import audit, casefile, casework, conflicts, timeline
+from portal.services.casefile import Standing
 from portal.services.cases import resume_clock
 
 MAX_OPINION = 10000
@@ -133,7 +135,7 @@ def panel_view(session: Session, actor: User, case: Grievance, policies: PolicyS
             and decision is None
             and case.is_open
             and is_panel_level(policies, level)
-            and workflow.path(case.status, Status.RESOLVED, Mover.COMMITTEE) is not None
+            and bool(casework.route(standing, case.status, Status.RESOLVED))
         ),
         decision=decision,
         votes=counted if decision is not None else [],
@@ -142,8 +144,9 @@ def panel_view(session: Session, actor: User, case: Grievance, policies: PolicyS
 
 def _check_can_vote(
     session: Session, actor: User, case: Grievance, policies: PolicySet
-) -> list[Status]:
-    """Refuse a vote the panel may not take now; the moves that would resolve the case."""
+) -> tuple[Standing, list[Status]]:
+    """Refuse a vote the panel may not take now; the voter's standing and the moves that
+    would resolve the case (casework.route: straight there, or through "under review")."""
     standing = casefile.reachable(session, actor, case)
     if standing is None:
         raise NotFound(casefile.NOT_FOUND)
@@ -158,12 +161,12 @@ def _check_can_vote(
         raise InvalidInput(_l("This case is not before the grievance panel at its current level."))
     if _panel_decision(case, case.escalation_level) is not None:
         raise InvalidInput(_l("The panel has already decided this case."))
-    route = workflow.path(case.status, Status.RESOLVED, Mover.COMMITTEE)
-    if route is None:
+    route = casework.route(standing, case.status, Status.RESOLVED)
+    if not route:
         raise InvalidInput(
             _l("This grievance is “%(status)s”; the panel cannot decide it yet.", status=label)
         )
-    return route
+    return standing, route
 
 
 def _check_vote(outcome: str, opinion: str, policies: PolicySet) -> str:
@@ -193,7 +196,7 @@ def cast_vote(
 ) -> VoteResult:
     """Record (or change) `actor`'s vote; when it completes the quorum, the panel decides."""
     now = now or utcnow()
-    route = _check_can_vote(session, actor, case, policies)
+    standing, route = _check_can_vote(session, actor, case, policies)
     text = _check_vote(outcome, opinion, policies)
     level = case.escalation_level
     vote = session.scalar(
@@ -221,7 +224,9 @@ def cast_vote(
     agreeing = [v for v in counted if v.outcome == outcome]
     if len(agreeing) < policies.ladder.panel.quorum:
         return VoteResult(vote, None)
-    decision = _decide(session, actor, case, outcome, agreeing, counted, route, policies, now)
+    decision = _decide(
+        session, actor, case, standing, outcome, agreeing, counted, route, policies, now
+    )
     return VoteResult(vote, decision)
 
 
@@ -229,6 +234,7 @@ def _decide(
     session: Session,
     actor: User,
     case: Grievance,
+    standing: Standing,
     outcome: str,
     agreeing: list[PanelVote],
     counted: list[PanelVote],
@@ -246,16 +252,20 @@ def _decide(
     decision.outcome = outcome
     decision.rationale = "\n\n".join(v.opinion or "" for v in agreeing)
     calendar = policies.calendar
-    for status in route:
-        if case.status == Status.AWAITING_MEMBER:
-            resume_clock(case, now, calendar)
-        timeline.move(session, case, status, Mover.COMMITTEE, actor, now=now)
+    if case.status == Status.AWAITING_MEMBER:
+        resume_clock(case, now, calendar)
+    casework.walk(session, actor, case, standing, route, now)
     case.resolved_at = now
+    if case.first_response_at is None:
+        case.first_response_at = now  # the decision answers the member
+    case.due_soon_marked_at = None
     if policies.ladder.next_level(level) is None:
         case.appeal_due_at = None
     else:
         window = calendar.duration(policies.ladder.appeal_window)
         case.appeal_due_at = sla.add_working_time(now, window, calendar)
+    # As services/decisions.py tells the member of a decision.
+    timeline.add_event(case, "decided", actor, detail=f"Decision: {outcome}", now=now)
     audit.record(
         session,
         actor,
@@ -264,6 +274,8 @@ def _decide(
         case.id,
         {
             "level": level,
+            "outcome": outcome,
+            "final": case.appeal_due_at is None,
             "by_panel": True,
             "votes": len(counted),
             "agreeing": len(agreeing),
@@ -281,6 +293,14 @@ class Tally:
     agreeing: int  # counted votes for the outcome decided
     seated: int  # members seated and taking part
     dissenting: int  # counted votes for another outcome
+
+
+def tallies(session: Session, actor: User, case: Grievance) -> dict[object, Tally]:
+    """The numbers of each panel decision on the case, by decision id: for its member, or
+    anyone who may open it. NotFound for anyone else."""
+    if not case.belongs_to(actor) and casefile.reachable(session, actor, case) is None:
+        raise NotFound(casefile.NOT_FOUND)
+    return {d.id: tally(session, case, d) for d in case.decisions if d.by_panel}
 
 
 def tally(session: Session, case: Grievance, decision: Decision) -> Tally:

@@ -16,6 +16,7 @@ from portal import i18n
 from portal.domain import workflow
 from portal.policies import current_policies
 from portal.policies.texts import localize
+from portal.web import casework_events
 from portal.web.language import current_language
 from portal.web.phones import link_phones
 
@@ -91,7 +92,7 @@ def event_text(event: object) -> str:
         return ngettext("You added %(num)d file", "You added %(num)d files", count)
     if kind == "identity_revealed":
         return gettext("You let the committee see your name")
-    return detail or kind
+    return casework_events.member_text(kind, detail) or detail or kind
 
 
 def staff_event_text(event: object) -> str:
@@ -107,7 +108,7 @@ def staff_event_text(event: object) -> str:
         return gettext("The member let the committee see their name")
     if kind == "filed":
         return event_text(event)
-    return detail or kind
+    return casework_events.staff_text(kind, detail) or detail or kind
 
 
 def status_info(status: str) -> object:

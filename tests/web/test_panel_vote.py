@@ -165,7 +165,8 @@ def test_the_member_reads_the_panels_decision_without_names(app, session, panel_
     assert ANA_REASONS not in html  # the dissent's reasons stay with the panel
     for name in ("Ana Board", "Bo Board", "Cy Board"):
         assert name not in html
-    assert "This is the association's final decision on your grievance." in section
+    assert "The grievance panel's decision" in section
+    assert "This decision is final" in section
 
 
 def test_the_member_page_shows_no_decision_before_one(app, session, panel_case):

@@ -16,7 +16,6 @@ from portal.models.grievances import Grievance
 from portal.policies import current_policies
 from portal.services import casefile, cases
 from portal.services.casefile import Standing
-from portal.web.committee.case_context import case_context
 from portal.web.committee.case_forms import case_forms
 from portal.web.forms import attach_error
 
@@ -48,7 +47,6 @@ def render_case(
             member=cases.member_label(db.session(), case),
             moves=casefile.plain_moves(standing, case),
             sections=[f"committee/case/{name}.html" for name in SECTIONS],
-            **case_context(case, standing),
         ),
         status,
     )

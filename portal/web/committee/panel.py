@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import g
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -16,6 +17,18 @@ from portal.web.committee import bp
 from portal.web.committee.casepage import change_case
 from portal.web.committee.panel_forms import panel_vote_form
 from portal.web.language import current_language
+
+
+@bp.app_template_global()
+def panel_view(case: Grievance, standing: Standing) -> panels_vote.PanelView:
+    """What committee/case/_panel.html shows; built once per page, a fixed number of queries.
+    (`standing` is the page's; the service checks the reader's access again itself.)"""
+    cached: dict[object, panels_vote.PanelView] = g.setdefault("panel_views", {})
+    if case.id not in cached:
+        cached[case.id] = panels_vote.panel_view(
+            db.session(), current_user, case, current_policies()
+        )
+    return cached[case.id]
 
 
 @bp.post("/cases/<reference>/panel/vote")

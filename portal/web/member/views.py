@@ -11,7 +11,7 @@ from portal.domain import workflow
 from portal.domain.errors import InvalidInput
 from portal.domain.roles import Role
 from portal.policies import current_policies
-from portal.services import cases, claims, evidence, intake, member_decision, promises
+from portal.services import cases, claims, decisions, evidence, intake, panels_vote, promises
 from portal.web.access import roles
 from portal.web.casework import store, upload_rules, uploads
 from portal.web.confirm import Confirmation, ConfirmForm, confirmation_page, unconfirmed
@@ -115,7 +115,9 @@ def _case_page(found, message_form, evidence_form, status=200):  # type: ignore[
             next=cases.next_date(found, policies, utcnow()),
             promises=promises.case_promises(db.session(), found, policies),
             events=cases.public_events(found),
-            decision=member_decision.latest(db.session(), current_user, found, policies),
+            decisions=decisions.for_member(found, policies),
+            appeal=decisions.appeal_state(found, policies, utcnow()),
+            panel_tallies=panels_vote.tallies(db.session(), current_user, found),
             message_form=message_form,
             evidence_form=evidence_form,
             policies=policies,

@@ -100,7 +100,9 @@ def test_a_quorum_of_matching_votes_decides_and_the_dissent_is_kept(session, wor
     decided = session.scalar(
         sa.select(AuditEntry).where(AuditEntry.action == "case.decided").limit(1)
     )
-    assert '"dissenting":1' in decided.detail and "upheld" not in decided.detail
+    assert '"dissenting":1' in decided.detail and '"outcome":"upheld"' in decided.detail
+    # The member's timeline says a decision was made, as for any decision.
+    assert case.events[-1].kind == "decided" and case.events[-1].public
 
     after = panels_vote.panel_view(session, ana, case, policies)
     assert after.decision is decision and not after.can_vote

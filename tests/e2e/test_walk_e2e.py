@@ -60,8 +60,10 @@ class Walk:
         self.axe += violations(self.page)
 
     def confirmation(self, title: str, irreversible: bool) -> None:
-        self.here()
+        # The heading first: measuring the width while the page is still loading finds no
+        # document to measure.
         expect(self.page.get_by_role("heading", level=1)).to_have_text(title)
+        self.here()
         expect(self.page.get_by_text("This cannot be undone.")).to_have_count(
             1 if irreversible else 0
         )

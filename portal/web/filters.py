@@ -91,7 +91,53 @@ def event_text(event: object) -> str:
         return ngettext("You added %(num)d file", "You added %(num)d files", count)
     if kind == "identity_revealed":
         return gettext("You let the committee see your name")
-    return detail or kind
+    return _ladder_text(kind, detail) or detail or kind
+
+
+_LEVEL = re.compile(r"level (\d+)")
+
+
+def _ladder_text(kind: str, detail: str) -> str | None:
+    """The escalation ladder's events (services/escalation.py, sweep.py, extensions.py)."""
+    if kind == "extended":
+        return gettext("The decision date was moved. Reason: “%(reason)s”", reason=detail)
+    if kind == "breached.first_response":
+        return gettext("We did not reply by the date we promised")
+    if kind == "breached.resolution":
+        return gettext("We did not decide by the date we promised")
+    if kind == "due_soon.first_response":
+        return gettext("The first response is due soon")
+    if kind == "due_soon.resolution":
+        return gettext("The decision is due soon")
+    found = _LEVEL.search(detail)
+    if not kind.startswith("escalated.") or found is None:
+        return None
+    number = int(found.group(1))
+    level = current_policies().ladder.levels.get(number)
+    title = localize(level.title, current_language()) if level else ""
+    texts = {
+        "escalated.first_response": gettext(
+            "Moved to level %(number)d (%(title)s): we did not reply by the date we promised",
+            number=number,
+            title=title,
+        ),
+        "escalated.resolution": gettext(
+            "Moved to level %(number)d (%(title)s): we did not decide by the date we promised",
+            number=number,
+            title=title,
+        ),
+        "escalated.member_request": gettext(
+            "Moved to level %(number)d (%(title)s) at your request, after a promised date passed",
+            number=number,
+            title=title,
+        ),
+        "escalated.appeal": gettext(
+            "Your appeal moved the grievance to level %(number)d (%(title)s)",
+            number=number,
+            title=title,
+        ),
+    }
+    return texts.get(kind)
 
 
 def channel_phrase(channel: str) -> str:

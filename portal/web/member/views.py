@@ -11,7 +11,7 @@ from portal.domain import workflow
 from portal.domain.errors import InvalidInput
 from portal.domain.roles import Role
 from portal.policies import current_policies
-from portal.services import cases, claims, evidence, intake, promises
+from portal.services import cases, claims, escalation, evidence, intake, promises
 from portal.web.access import roles
 from portal.web.casework import store, upload_rules, uploads
 from portal.web.confirm import Confirmation, ConfirmForm, confirmation_page, unconfirmed
@@ -106,13 +106,15 @@ def _back_to(section: str):  # type: ignore[no-untyped-def]
 
 
 def _case_page(found, message_form, evidence_form, status=200):  # type: ignore[no-untyped-def]
-    policies = current_policies()
+    policies, now = current_policies(), utcnow()
     return (
         render_template(
             "member/case.html",
             case=found,
             info=workflow.info(found.status),
-            next=cases.next_date(found, policies, utcnow()),
+            next=cases.next_date(found, policies, now),
+            escalation_offer=escalation.escalation_offer(found, policies, now),
+            appeal_offer=escalation.appeal_offer(found, policies, now),
             promises=promises.case_promises(db.session(), found, policies),
             events=cases.public_events(found),
             message_form=message_form,

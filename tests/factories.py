@@ -60,3 +60,29 @@ def make_policy_committees(session: Session, policies: PolicySet) -> dict[str, C
 def seat(session: Session, committee: Committee, user: User, seat: Seat = Seat.REVIEWER) -> None:
     session.add(CommitteeMembership(committee=committee, user=user, seat=seat.value))
     session.flush()
+
+
+def make_case(app, session: Session, member: User, now=None, files=None, **changes):  # type: ignore[no-untyped-def]
+    """A grievance filed by `member` through the intake service (so with its events, audit
+    entries and party indexes); `changes` override Filing fields, `files` are Uploads."""
+    from portal.services.intake import Filing, file_grievance
+
+    values = {
+        "category": "billing",
+        "subject": "Charged twice for dues",
+        "narrative": "My card was charged twice for the annual dues in March.",
+        "people_involved": "The membership office",
+        **changes,
+    }
+    filing = Filing(**values)
+    filing.uploads = list(files or [])
+    return file_grievance(
+        session,
+        member,
+        member,
+        filing,
+        app.extensions["portal.policies"],
+        app.extensions["portal.store"],
+        app.extensions["portal.upload_rules"],
+        now=now,
+    )

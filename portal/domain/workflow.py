@@ -36,6 +36,7 @@ class Mover(StrEnum):
 class StatusInfo:
     label: str  # plain words for the member (translated when shown)
     explanation: str  # what it means and what happens next
+    action: str = ""  # the committee's button that moves a case here
     open: bool = True
     clock_paused: bool = False
 
@@ -51,10 +52,12 @@ INFO: dict[Status, StatusInfo] = {
     Status.UNDER_REVIEW: StatusInfo(
         _l("Being reviewed"),
         _l("A reviewer is reading your grievance and deciding how to look into it."),
+        action=_l("Start the review"),
     ),
     Status.INVESTIGATING: StatusInfo(
         _l("Being investigated"),
         _l("The committee is gathering information. They may contact you or others involved."),
+        action=_l("Start investigating"),
     ),
     Status.AWAITING_MEMBER: StatusInfo(
         _l("Waiting for your reply"),
@@ -68,14 +71,18 @@ INFO: dict[Status, StatusInfo] = {
         ),
         open=False,
     ),
-    Status.CLOSED: StatusInfo(_l("Closed"), _l("This grievance is closed."), open=False),
+    Status.CLOSED: StatusInfo(
+        _l("Closed"), _l("This grievance is closed."), open=False, action=_l("Close the case")
+    ),
     Status.WITHDRAWN: StatusInfo(_l("Withdrawn"), _l("You withdrew this grievance."), open=False),
     Status.APPEALED: StatusInfo(
         _l("Appealed"),
         _l("Your appeal will be heard at the next level by people who did not decide it."),
     ),
     Status.REOPENED: StatusInfo(
-        _l("Reopened"), _l("The committee has reopened this grievance and will review it again.")
+        _l("Reopened"),
+        _l("The committee has reopened this grievance and will review it again."),
+        action=_l("Reopen the case"),
     ),
 }
 
@@ -103,6 +110,10 @@ TRANSITIONS: dict[tuple[Status, Status], frozenset[Mover]] = {
 }
 
 OPEN_STATUSES = frozenset(s for s, info in INFO.items() if info.open)
+
+# Moves made only through their own use case and form (a request for information, a
+# decision, a withdrawal, an appeal); the case page offers the other moves as plain buttons.
+DEDICATED = frozenset({Status.AWAITING_MEMBER, Status.RESOLVED, Status.WITHDRAWN, Status.APPEALED})
 
 
 def info(status: str) -> StatusInfo:

@@ -8,19 +8,22 @@ Every opening lands in the audit log.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
+from portal.db import utcnow
 from portal.domain import workflow
-from portal.domain.errors import NotFound
+from portal.domain.errors import InvalidInput, NotFound
 from portal.domain.workflow import Mover, Status
 from portal.i18n import _l
 from portal.models.committees import CommitteeMembership, Seat
-from portal.models.grievances import Grievance, PanelSeat
+from portal.models.grievances import Attachment, Grievance, PanelSeat
 from portal.models.users import User
-from portal.services import audit, conflicts, duties
+from portal.services import audit, conflicts, duties, timeline
 
 NOT_FOUND = _l("We could not find that grievance.")
 
@@ -118,3 +121,57 @@ def committee_case(
     if audit_view:
         audit.record(session, actor, "case.viewed", "grievance", case.id)
     return case, found
+
+
+def plain_moves(standing: Standing, case: Grievance) -> list[Status]:
+    """The moves the case page offers as plain buttons (see workflow.DEDICATED)."""
+    return [s for s in standing.moves(case.status) if s not in workflow.DEDICATED]
+
+
+def move(
+    session: Session,
+    actor: User,
+    case: Grievance,
+    standing: Standing,
+    target: str,
+    now: datetime | None = None,
+) -> Status:
+    """A plain status move by the committee, as the workflow allows this person."""
+    try:
+        wanted = Status(target)
+    except ValueError:
+        raise InvalidInput(_l("Choose one of the actions shown.")) from None
+    if wanted not in plain_moves(standing, case):
+        raise InvalidInput(
+            _l(
+                "This grievance is “%(status)s” now, so that cannot be done. "
+                "The page shows what it is now.",
+                status=workflow.info(case.status).label,
+            )
+        )
+    now = now or utcnow()
+    mover = next(m for m in sorted(standing.movers) if workflow.can_move(case.status, wanted, m))
+    if wanted == Status.CLOSED:
+        case.closed_at = now
+    timeline.move(session, case, wanted, mover, actor, now=now)
+    return wanted
+
+
+def attachment(session: Session, actor: User, case: Grievance, attachment_id: str) -> Attachment:
+    """An evidence file of a case the actor has opened; each download is audited."""
+    try:
+        key = uuid.UUID(attachment_id)
+    except ValueError:
+        raise NotFound(_l("We could not find that file.")) from None
+    found = session.get(Attachment, key)
+    if found is None or found.grievance_id != case.id:
+        raise NotFound(_l("We could not find that file."))
+    audit.record(
+        session,
+        actor,
+        "case.evidence_downloaded",
+        "attachment",
+        found.id,
+        {"case": str(case.id)},
+    )
+    return found

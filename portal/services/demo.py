@@ -68,6 +68,11 @@ def demo_accounts() -> list[DemoAccount]:
                 Role.REVIEWER, f"reviewer{i}@demo.example", name, "reviewer-demo-portal", slug
             )
         )
+    # The board's grievance panel: board members who sit on no committee.
+    for i, name in enumerate(["Helen Okoro", "Marcus Webb", "Ji-woo Han"], start=1):
+        accounts.append(
+            DemoAccount(Role.PANEL, f"panel{i}@demo.example", name, "panel-demo-portal")
+        )
     for i, name in enumerate(MEMBER_NAMES, start=1):
         accounts.append(
             DemoAccount(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from typing import BinaryIO
@@ -164,3 +165,27 @@ def read(store: EvidenceStore, attachment: Attachment) -> bytes:
     return b"".join(
         store.read(attachment.storage_id, attachment.grievance.case_key(), attachment.content_aad())
     )
+
+
+# The extension a download is saved under comes from the type found in the bytes at upload,
+# never from the name the uploader gave: `invoice.html` holding text saves as `.txt`.
+EXTENSIONS = {
+    "application/pdf": ".pdf",
+    "image/png": ".png",
+    "image/jpeg": ".jpg",
+    "image/gif": ".gif",
+    "image/webp": ".webp",
+    "text/plain": ".txt",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
+    "application/msword": ".doc",
+}
+
+
+def download_name(attachment: Attachment) -> tuple[str, str]:
+    """(file name, content type) to send a file under: the stem the uploader gave, without
+    control or bidirectional characters, and the extension of the type detected at upload."""
+    kind = attachment.content_type or "application/octet-stream"
+    name = _clean_name(attachment.filename or "evidence")
+    stem = name.rsplit(".", 1)[0] if "." in name.lstrip(".") else name
+    stem = "".join(c for c in stem if unicodedata.category(c) not in ("Cf", "Cc")).strip(". ")
+    return (stem or "evidence") + EXTENSIONS.get(kind, ".bin"), kind

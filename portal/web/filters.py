@@ -140,6 +140,43 @@ def _ladder_text(kind: str, detail: str) -> str | None:
     return texts.get(kind)
 
 
+def staff_event_text(event: object) -> str:
+    """A timeline entry as the committee reads it: the member's steps in the third person."""
+    kind, detail = getattr(event, "kind", ""), getattr(event, "detail", None) or ""
+    if kind == "message":
+        return gettext("The member sent a message")
+    if kind == "evidence":
+        found = _COUNT.search(detail)
+        count = int(found.group()) if found else 1
+        return ngettext("The member added %(num)d file", "The member added %(num)d files", count)
+    if kind == "identity_revealed":
+        return gettext("The member let the committee see their name")
+    if kind == "filed":
+        return event_text(event)
+    if kind in _SHARED_LADDER_KINDS:  # worded the same for both sides
+        return _ladder_text(kind, detail) or detail or kind
+    return detail or kind
+
+
+# The ladder's events whose member wording also suits the committee (the rest, "at your
+# request" and "your appeal", show the English record to the committee).
+_SHARED_LADDER_KINDS = frozenset(
+    {
+        "extended",
+        "breached.first_response",
+        "breached.resolution",
+        "due_soon.first_response",
+        "due_soon.resolution",
+        "escalated.first_response",
+        "escalated.resolution",
+    }
+)
+
+
+def status_info(status: str) -> object:
+    return workflow.info(status)
+
+
 def channel_phrase(channel: str) -> str:
     """How a grievance reached us, as words after "received": "by phone", "in person"."""
     phrases = {
@@ -222,6 +259,8 @@ def init_app(app: Flask) -> None:
         app.add_template_filter(function, name)
     app.add_template_global(status_label)
     app.add_template_global(event_text)
+    app.add_template_global(staff_event_text)
+    app.add_template_global(status_info)
     for function in (channel_phrase, committee_name, seat_label):
         app.add_template_global(function)
     app.add_template_filter(localize_text, "localize")

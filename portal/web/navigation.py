@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from flask import Flask, current_app, request, url_for
 from flask_login import current_user
 
-from portal.domain.roles import Role
+from portal.domain.roles import COMMITTEE_ROLES, Role
 from portal.i18n import _l
 from portal.policies import current_policies
 
 # Everyone who works in the portal rather than filing in it.
-STAFF = frozenset({Role.REVIEWER, Role.CHAIR, Role.ADMIN, Role.AUDITOR})
+STAFF = frozenset({*COMMITTEE_ROLES, Role.ADMIN, Role.AUDITOR})
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,7 @@ class NavItem:
 ITEMS = [
     NavItem("member.my_grievances", _l("My grievances"), frozenset({Role.MEMBER})),
     NavItem("member.file", _l("File a grievance"), frozenset({Role.MEMBER})),
+    NavItem("committee.queue_page", _l("Case queue"), COMMITTEE_ROLES),
     NavItem("committee.record", _l("Record a grievance"), frozenset({Role.REVIEWER, Role.CHAIR})),
     NavItem("admin.users", _l("Users"), frozenset({Role.ADMIN})),
     NavItem("admin.committees_page", _l("Committees"), frozenset({Role.ADMIN})),

@@ -45,6 +45,7 @@ MATRIX: list[tuple[str, set[object]]] = [
     ("/my/grievances", {Role.MEMBER}),
     ("/grievances/new", {Role.MEMBER}),
     ("/committee/record", {Role.REVIEWER, Role.CHAIR}),
+    ("/committee/queue", {Role.REVIEWER, Role.CHAIR, Role.PANEL}),
     ("/policies/ethics", {"*"}),
     ("/admin/users", {Role.ADMIN}),
     ("/admin/users/invite", {Role.ADMIN}),
@@ -135,6 +136,8 @@ def test_nobody_but_the_owner_reaches_a_case(app, session, who, someone_elses_ca
         f"/grievances/{ref}/acknowledgement",
         f"/grievances/{ref}/withdraw",
         f"/grievances/{ref}/evidence/{case.id}",
+        f"/grievances/{ref}/escalate",
+        f"/grievances/{ref}/appeal",
     ):
         if (status := browser.get(url).status_code) != expected:
             failures.append(f"GET {url}: {status}")
@@ -143,12 +146,38 @@ def test_nobody_but_the_owner_reaches_a_case(app, session, who, someone_elses_ca
         (f"/grievances/{ref}/evidence", {}),
         (f"/grievances/{ref}/reveal", {"confirm": "yes"}),
         (f"/grievances/{ref}/withdraw", {"reason": "x", "confirm": "yes"}),
+        (f"/grievances/{ref}/escalate", {"confirm": "yes"}),
+        (f"/grievances/{ref}/appeal", {"reason": "x", "confirm": "yes"}),
     ):
         if (status := browser.submit(url, data, form_url=token_page).status_code) != expected:
             failures.append(f"POST {url}: {status}")
     assert failures == []
     session.refresh(case)
     assert case.status == "acknowledged" and case.messages == []
+
+
+@pytest.mark.parametrize("who", WHO, ids=str)
+def test_the_committee_case_page_is_404_to_anyone_without_a_seat(
+    app, session, who, someone_elses_case
+):
+    """Not a route-level 403: for a case page, anyone but its committee gets the answer a
+    case that does not exist gets, administrators and auditors included."""
+    case, _committee = someone_elses_case
+    browser, token_page = signed_in_as(app, session, who)
+    ref = case.reference
+    expected = 302 if who == ANON else 404
+    failures = []
+    for url in (f"/committee/cases/{ref}", f"/committee/cases/{ref}/evidence/{case.id}"):
+        if (status := browser.get(url).status_code) != expected:
+            failures.append(f"GET {url}: {status}")
+    posted = browser.submit(
+        f"/committee/cases/{ref}/status", {"move-target": "under_review"}, form_url=token_page
+    )
+    if posted.status_code != expected:
+        failures.append(f"POST status: {posted.status_code}")
+    assert failures == []
+    session.refresh(case)
+    assert case.status == "acknowledged"
 
 
 POSTS = [

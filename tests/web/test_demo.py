@@ -15,20 +15,21 @@ from tests.conftest import Browser
 def test_demo_seed_creates_the_association_once_and_prints_every_sign_in(app, runner, session):
     first = runner.invoke(args=["demo", "seed"])
     assert first.exit_code == 0, first.output
-    assert "Seeded the demo association: 22 accounts, 4 grievances." in first.output
+    assert "Seeded the demo association: 25 accounts, 4 grievances." in first.output
     lines = [line for line in first.output.splitlines() if "@demo.example" in line]
-    assert len(lines) == 22
+    assert len(lines) == 25
     roles = [line.split()[0] for line in lines]
     assert roles.count("administrator") == 1 and roles.count("auditor") == 1
     assert (
         roles.count("chair") == 3 and roles.count("reviewer") == 5 and roles.count("member") == 12
     )
+    assert roles.count("panel") == 3
     names = set(session.scalars(sa.select(Committee.name)))
     assert names == {"Ethics & Professional Conduct", "Member Services", "Governance & Elections"}
 
     again = runner.invoke(args=["demo", "seed"])
-    assert "nothing was seeded" in again.output and again.output.count("@demo.example") == 22
-    assert session.scalar(sa.select(sa.func.count()).select_from(User)) == 22
+    assert "nothing was seeded" in again.output and again.output.count("@demo.example") == 25
+    assert session.scalar(sa.select(sa.func.count()).select_from(User)) == 25
     assert session.scalar(sa.select(sa.func.count()).select_from(Grievance)) == 4
 
     # A printed sign-in works, and the member sees their demo grievances.

@@ -1,7 +1,7 @@
-"""The committee's side. For now: recording a grievance received by another channel."""
+"""The committee's side: the queue, the case page and its casework, recording grievances."""
 
 from flask import Blueprint
 
 bp = Blueprint("committee", __name__, url_prefix="/committee")
 
-from portal.web.committee import views  # noqa: E402,F401
+from portal.web.committee import cases, escalation, views  # noqa: E402,F401

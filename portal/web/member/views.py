@@ -195,10 +195,7 @@ def add_evidence(reference: str):  # type: ignore[no-untyped-def]
 def download(reference: str, attachment_id: str):  # type: ignore[no-untyped-def]
     found = cases.member_case(db.session(), current_user, reference, audit_view=False)
     attachment = cases.member_attachment(db.session(), current_user, found, attachment_id)
-    name, kind = (
-        attachment.filename or "evidence",
-        attachment.content_type or "application/octet-stream",
-    )
+    name, kind = evidence.download_name(attachment)
     body = evidence.read(store(), attachment)
     db.commit()
     response = Response(body, mimetype=kind)

@@ -102,6 +102,7 @@ def member_case(
             selectinload(Grievance.messages),
             selectinload(Grievance.attachments),
             selectinload(Grievance.extensions),
+            selectinload(Grievance.decisions),
             selectinload(Grievance.committee),
             selectinload(Grievance.assignee),
         )
@@ -181,6 +182,7 @@ def resume_clock(case: Grievance, now: datetime, calendar: Calendar) -> None:
         case.resolution_due_at = sla.extend_due(case.resolution_due_at, waited, calendar)
         case.paused_seconds += int(waited.total_seconds())  # working seconds, as sla_state expects
     case.paused_at = None
+    case.due_soon_marked_at = None  # the decision date moved: the sweep judges it afresh
 
 
 def add_evidence(

@@ -70,8 +70,28 @@ def is_conflicted(session: Session, user: User, case: Grievance) -> bool:
 
 
 def conflicted_ids(session: Session, users: list[User], case: Grievance) -> set[int]:
-    """Which of `users` are conflicted on `case` (for assignment choices and panels)."""
-    return {u.id for u in users if is_conflicted(session, u, case)}
+    """Which of `users` are conflicted on `case` (for assignment choices and panels), in two
+    queries however many people are asked about."""
+    if not users:
+        return set()
+    found = {u.id for u in users if case.belongs_to(u)}
+    owners: dict[tuple[str, bytes], set[int]] = {}
+    for user in users:
+        for key in _digests(user):
+            owners.setdefault(key, set()).add(user.id)
+    named = session.execute(
+        sa.select(PartyIndex.kind, PartyIndex.digest).where(PartyIndex.grievance_id == case.id)
+    ).all()
+    for kind, digest in named:
+        found |= owners.get((kind, bytes(digest)), set())
+    found.update(
+        session.scalars(
+            sa.select(Recusal.user_id).where(
+                Recusal.grievance_id == case.id, Recusal.user_id.in_([u.id for u in users])
+            )
+        )
+    )
+    return found
 
 
 def declare(session: Session, actor: User, case: Grievance, now: datetime | None = None) -> Recusal:

@@ -16,6 +16,7 @@ from portal import i18n
 from portal.domain import workflow
 from portal.policies import current_policies
 from portal.policies.texts import localize
+from portal.web import casework_events, ladder_events
 from portal.web.language import current_language
 from portal.web.phones import link_phones
 
@@ -91,53 +92,12 @@ def event_text(event: object) -> str:
         return ngettext("You added %(num)d file", "You added %(num)d files", count)
     if kind == "identity_revealed":
         return gettext("You let the committee see your name")
-    return _ladder_text(kind, detail) or detail or kind
-
-
-_LEVEL = re.compile(r"level (\d+)")
-
-
-def _ladder_text(kind: str, detail: str) -> str | None:
-    """The escalation ladder's events (services/escalation.py, sweep.py, extensions.py)."""
-    if kind == "extended":
-        return gettext("The decision date was moved. Reason: “%(reason)s”", reason=detail)
-    if kind == "breached.first_response":
-        return gettext("We did not reply by the date we promised")
-    if kind == "breached.resolution":
-        return gettext("We did not decide by the date we promised")
-    if kind == "due_soon.first_response":
-        return gettext("The first response is due soon")
-    if kind == "due_soon.resolution":
-        return gettext("The decision is due soon")
-    found = _LEVEL.search(detail)
-    if not kind.startswith("escalated.") or found is None:
-        return None
-    number = int(found.group(1))
-    level = current_policies().ladder.levels.get(number)
-    title = localize(level.title, current_language()) if level else ""
-    texts = {
-        "escalated.first_response": gettext(
-            "Moved to level %(number)d (%(title)s): we did not reply by the date we promised",
-            number=number,
-            title=title,
-        ),
-        "escalated.resolution": gettext(
-            "Moved to level %(number)d (%(title)s): we did not decide by the date we promised",
-            number=number,
-            title=title,
-        ),
-        "escalated.member_request": gettext(
-            "Moved to level %(number)d (%(title)s) at your request, after a promised date passed",
-            number=number,
-            title=title,
-        ),
-        "escalated.appeal": gettext(
-            "Your appeal moved the grievance to level %(number)d (%(title)s)",
-            number=number,
-            title=title,
-        ),
-    }
-    return texts.get(kind)
+    return (
+        casework_events.member_text(kind, detail)
+        or ladder_events.member_text(kind, detail)
+        or detail
+        or kind
+    )
 
 
 def staff_event_text(event: object) -> str:
@@ -153,24 +113,12 @@ def staff_event_text(event: object) -> str:
         return gettext("The member let the committee see their name")
     if kind == "filed":
         return event_text(event)
-    if kind in _SHARED_LADDER_KINDS:  # worded the same for both sides
-        return _ladder_text(kind, detail) or detail or kind
-    return detail or kind
-
-
-# The ladder's events whose member wording also suits the committee (the rest, "at your
-# request" and "your appeal", show the English record to the committee).
-_SHARED_LADDER_KINDS = frozenset(
-    {
-        "extended",
-        "breached.first_response",
-        "breached.resolution",
-        "due_soon.first_response",
-        "due_soon.resolution",
-        "escalated.first_response",
-        "escalated.resolution",
-    }
-)
+    return (
+        casework_events.staff_text(kind, detail)
+        or ladder_events.staff_text(kind, detail)
+        or detail
+        or kind
+    )
 
 
 def status_info(status: str) -> object:

@@ -113,12 +113,13 @@ def test_an_appeal_within_the_window(member_browser, session):
     _decided(session, case)
     html = _page(member_browser, case)
     assert "Appeal this decision" in html and "you can appeal until " in html
-    assert "Your appeal goes to level 3: The board&#39;s grievance panel decides." in html
+    assert "Your appeal goes to the next level: The board&#39;s grievance panel decides." in html
     ko = _page(member_browser, case, headers=KO)
     assert "결정에 이의 신청하기" in ko
 
     url = f"/grievances/{case.reference}/appeal"
     form = member_browser.get(url).get_data(as_text=True)
+    assert "Your appeal goes to level 3: The board&#39;s grievance panel decides." in form
     assert (
         "Why do you disagree with the decision?" in form
         and "You can appeal a decision only once." in form

@@ -12,6 +12,16 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField
 
 from portal.web.committee.escalation_forms import ExtensionForm
+from portal.web.committee.work_forms import (
+    AssignForm,
+    CategoryForm,
+    DecisionForm,
+    NoteForm,
+    PriorityForm,
+    ReplyForm,
+    StartForm,
+    TakeForm,
+)
 from portal.web.forms import PortalForm
 
 
@@ -24,6 +34,15 @@ class MoveForm(PortalForm):
 CASE_FORMS: dict[str, Callable[[], FlaskForm]] = {
     "move": lambda: MoveForm(prefix="move"),
     "extend": lambda: ExtensionForm(prefix="extend"),
+    # Working the case (work.py): triage, notes, messages, decisions.
+    "category": lambda: CategoryForm(prefix="category"),
+    "priority": lambda: PriorityForm(prefix="priority"),
+    "assign": lambda: AssignForm(prefix="assign"),
+    "take": lambda: TakeForm(prefix="take"),
+    "note": lambda: NoteForm(prefix="note"),
+    "start": lambda: StartForm(prefix="start", formdata=None),
+    "reply": lambda: ReplyForm(prefix="reply"),
+    "decision": lambda: DecisionForm(prefix="decision"),
 }
 
 

@@ -11,7 +11,7 @@ from portal.domain import workflow
 from portal.domain.errors import InvalidInput
 from portal.domain.roles import Role
 from portal.policies import current_policies
-from portal.services import cases, claims, escalation, evidence, intake, promises
+from portal.services import cases, claims, decisions, escalation, evidence, intake, promises
 from portal.web.access import roles
 from portal.web.casework import store, upload_rules, uploads
 from portal.web.confirm import Confirmation, ConfirmForm, confirmation_page, unconfirmed
@@ -117,6 +117,8 @@ def _case_page(found, message_form, evidence_form, status=200):  # type: ignore[
             appeal_offer=escalation.appeal_offer(found, policies, now),
             promises=promises.case_promises(db.session(), found, policies),
             events=cases.public_events(found),
+            decisions=decisions.for_member(found, policies),
+            appeal=decisions.appeal_state(found, policies, utcnow()),
             message_form=message_form,
             evidence_form=evidence_form,
             policies=policies,

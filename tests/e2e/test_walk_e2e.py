@@ -41,6 +41,8 @@ class Walk:
         self.axe: list[str] = []
 
     def here(self) -> None:
+        # A click that navigates returns before the new page exists; measure the page loaded.
+        self.page.wait_for_load_state()
         fits = self.page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
         if not fits:
             width = self.page.evaluate("document.documentElement.scrollWidth")
@@ -60,8 +62,8 @@ class Walk:
         self.axe += violations(self.page)
 
     def confirmation(self, title: str, irreversible: bool) -> None:
-        self.here()
         expect(self.page.get_by_role("heading", level=1)).to_have_text(title)
+        self.here()
         expect(self.page.get_by_text("This cannot be undone.")).to_have_count(
             1 if irreversible else 0
         )

@@ -1,7 +1,7 @@
 """The SLA sweep's indexes, and when a case was appealed
 
 Revision ID: 9c4d2f6a8e13
-Revises: 7a3e5c9d1b24
+Revises: 9c4e1b7a3d58
 Create Date: 2026-12-15 09:00:00
 
 Two indexes let `flask sla sweep` find the cases it must act on without reading every open
@@ -20,7 +20,7 @@ from alembic import op
 import portal.db
 
 revision: str = "9c4d2f6a8e13"
-down_revision: str | None = "7a3e5c9d1b24"
+down_revision: str | None = "9c4e1b7a3d58"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -16,7 +16,11 @@ class AuditEntry(Base):
     database never sees, so an edit, gap or reordering shows up in verification."""
 
     __tablename__ = "audit_entries"
-    __table_args__ = (sa.Index("ix_audit_entries_object", "object_type", "object_id", "id"),)
+    __table_args__ = (
+        sa.Index("ix_audit_entries_object", "object_type", "object_id", "id"),
+        # The auditor's trail of one person, newest first.
+        sa.Index("ix_audit_entries_actor", "actor_id", "id"),
+    )
 
     # Assigned in sequence by the writer, never by the database, so gaps mean deletion.
     id: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)

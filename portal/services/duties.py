@@ -43,8 +43,8 @@ def check_roles(session: Session, user: User | None, roles: set[Role]) -> None:
     if duties_clash(roles):
         raise InvalidInput(
             _l(
-                "An administrator or auditor cannot also be a reviewer or chair. "
-                "Keep oversight and casework in separate accounts."
+                "An administrator or auditor cannot also be a reviewer or chair, or sit on "
+                "the grievance panel. Keep oversight and casework in separate accounts."
             ),
             "roles",
         )
@@ -68,6 +68,18 @@ def check_seat(user: User) -> None:
                 name=user.full_name,
             ),
             "user",
+        )
+
+
+def check_panel(user: User) -> None:
+    """Refuse a place on the grievance panel to an administrator or auditor."""
+    if OVERSIGHT_ROLES & user.roles:
+        raise InvalidInput(
+            _l(
+                "%(name)s is an administrator or auditor and cannot sit on the grievance panel.",
+                name=user.full_name,
+            ),
+            "email",
         )
 
 

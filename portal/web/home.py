@@ -34,6 +34,8 @@ def favicon():  # type: ignore[no-untyped-def]
 def start_page(roles: frozenset[Role]) -> str:
     if Role.ADMIN in roles:
         return "admin.users"
+    if Role.AUDITOR in roles:
+        return "oversight.audit_trail"
     if Role.MEMBER in roles:
         return "member.my_grievances"
     if roles & {Role.REVIEWER, Role.CHAIR}:

@@ -32,6 +32,8 @@ ITEMS = [
     NavItem("committee.record", _l("Record a grievance"), frozenset({Role.REVIEWER, Role.CHAIR})),
     NavItem("admin.users", _l("Users"), frozenset({Role.ADMIN})),
     NavItem("admin.committees_page", _l("Committees"), frozenset({Role.ADMIN})),
+    NavItem("admin.panel", _l("Grievance panel"), frozenset({Role.ADMIN})),
+    NavItem("oversight.audit_trail", _l("Audit trail"), frozenset({Role.AUDITOR})),
     NavItem("public.procedure", _l("How we handle grievances")),
     NavItem("auth.account", _l("My account")),
 ]

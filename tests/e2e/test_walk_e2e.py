@@ -62,6 +62,8 @@ class Walk:
         self.axe += violations(self.page)
 
     def confirmation(self, title: str, irreversible: bool) -> None:
+        # The heading first: measuring the width while the page is still loading finds no
+        # document to measure.
         expect(self.page.get_by_role("heading", level=1)).to_have_text(title)
         self.here()
         expect(self.page.get_by_text("This cannot be undone.")).to_have_count(

@@ -52,6 +52,8 @@ MATRIX: list[tuple[str, set[object]]] = [
     ("/admin/users/{user}", {Role.ADMIN}),
     ("/admin/committees", {Role.ADMIN}),
     ("/admin/committees/{committee}", {Role.ADMIN}),
+    ("/admin/panel", {Role.ADMIN}),
+    ("/oversight/audit", {Role.AUDITOR}),
 ]
 
 
@@ -185,6 +187,7 @@ POSTS = [
     ("/committee/record", {Role.REVIEWER, Role.CHAIR}),
     ("/admin/users/invite", {Role.ADMIN}),
     ("/admin/committees", {Role.ADMIN}),
+    ("/admin/panel", {Role.ADMIN}),
 ]
 
 

@@ -1,7 +1,7 @@
-"""Administration: people, roles and committees. No case content here."""
+"""Administration: people, roles, committees and the grievance panel. No case content here."""
 
 from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from portal.web.admin import views  # noqa: E402,F401
+from portal.web.admin import panel, views  # noqa: E402,F401

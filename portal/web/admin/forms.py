@@ -102,3 +102,14 @@ class SeatForm(PortalForm):
         validators=[DataRequired(_l("Enter an email address."))],
     )
     seat = SelectField(_l("Seat"), choices=[SelectChoice(s.value, SEAT_LABELS[s]) for s in Seat])
+
+
+class PanelAppointForm(PortalForm):
+    email = EmailField(
+        _l("Email address of the person"),
+        validators=[
+            DataRequired(_l("Enter an email address.")),
+            Length(max=254, message=_l("An email address has at most %(max)d characters.")),
+        ],
+        description=_l("They need an active account in the portal first."),
+    )

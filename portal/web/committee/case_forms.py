@@ -12,6 +12,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField
 
 from portal.web.committee.escalation_forms import ExtensionForm
+from portal.web.committee.panel_forms import panel_vote_form
 from portal.web.committee.work_forms import (
     AssignForm,
     CategoryForm,
@@ -34,6 +35,7 @@ class MoveForm(PortalForm):
 CASE_FORMS: dict[str, Callable[[], FlaskForm]] = {
     "move": lambda: MoveForm(prefix="move"),
     "extend": lambda: ExtensionForm(prefix="extend"),
+    "panel_vote": panel_vote_form,
     # Working the case (work.py): triage, notes, messages, decisions.
     "category": lambda: CategoryForm(prefix="category"),
     "priority": lambda: PriorityForm(prefix="priority"),

@@ -11,7 +11,16 @@ from portal.domain import workflow
 from portal.domain.errors import InvalidInput
 from portal.domain.roles import Role
 from portal.policies import current_policies
-from portal.services import cases, claims, decisions, escalation, evidence, intake, promises
+from portal.services import (
+    cases,
+    claims,
+    decisions,
+    escalation,
+    evidence,
+    intake,
+    panels_vote,
+    promises,
+)
 from portal.web.access import roles
 from portal.web.casework import store, upload_rules, uploads
 from portal.web.confirm import Confirmation, ConfirmForm, confirmation_page, unconfirmed
@@ -119,6 +128,7 @@ def _case_page(found, message_form, evidence_form, status=200):  # type: ignore[
             events=cases.public_events(found),
             decisions=decisions.for_member(found, policies),
             appeal=decisions.appeal_state(found, policies, utcnow()),
+            panel_tallies=panels_vote.tallies(db.session(), current_user, found),
             message_form=message_form,
             evidence_form=evidence_form,
             policies=policies,

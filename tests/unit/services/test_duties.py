@@ -12,7 +12,9 @@ from portal.models.committees import CommitteeMembership, Seat
 from portal.services import accounts, committees, demo, directory, duties
 from tests.factories import make_committee, make_user, seat
 
-MIXED = "An administrator or auditor cannot also be a reviewer or chair."
+MIXED = (
+    "An administrator or auditor cannot also be a reviewer or chair, or sit on the grievance panel."
+)
 
 
 def _audit_count(session) -> int:  # type: ignore[no-untyped-def]

@@ -119,3 +119,39 @@ def test_the_demo_shows_the_whole_process(app, runner, session):
     browser = Browser(app.test_client())
     assert browser.sign_in("reviewer1@demo.example", "reviewer-demo-portal").status_code == 303
     assert browser.get(f"/committee/cases/{named.reference}").status_code == 404
+
+
+def test_every_demo_case_opens_for_its_chair_and_its_member(app, runner, session):
+    from portal.models.committees import CommitteeMembership
+    from portal.services.cases import member_of
+    from portal.services.demo import demo_accounts
+
+    assert runner.invoke(args=["demo", "seed"]).exit_code == 0
+    assert runner.invoke(args=["sla", "sweep"]).exit_code == 0
+    session.expire_all()
+    passwords = {a.email: a.password for a in demo_accounts()}
+    failures = []
+    for case in session.scalars(sa.select(Grievance)):
+        chair = session.scalar(
+            sa.select(User)
+            .join(CommitteeMembership, CommitteeMembership.user_id == User.id)
+            .where(
+                CommitteeMembership.committee_id == case.committee_id,
+                CommitteeMembership.seat == "chair",
+            )
+        )
+        member = member_of(session, case)
+        for person, url in (
+            (chair, f"/committee/cases/{case.reference}"),
+            (member, f"/grievances/{case.reference}"),
+        ):
+            browser = Browser(app.test_client())
+            browser.sign_in(person.email_key, passwords[person.email_key])
+            if (status := browser.get(url).status_code) != 200:
+                failures.append(f"{person.email_key} {url}: {status}")
+    for email in ("panel1@demo.example", "reviewer2@demo.example"):
+        browser = Browser(app.test_client())
+        browser.sign_in(email, passwords[email])
+        if (status := browser.get("/committee/queue").status_code) != 200:
+            failures.append(f"{email} queue: {status}")
+    assert failures == []

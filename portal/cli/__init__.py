@@ -6,7 +6,7 @@ from flask import Flask
 
 
 def register_commands(app: Flask) -> None:
-    from portal.cli import audit, demo, files, keys, setup
+    from portal.cli import audit, demo, files, keys, setup, sla
 
     app.cli.add_command(keys.group)
     app.cli.add_command(files.group)
@@ -14,6 +14,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(setup.committee_group)
     app.cli.add_command(demo.group)
     app.cli.add_command(audit.group)
+    app.cli.add_command(sla.group)
     from portal.cli import policies
 
     policies.register(app)

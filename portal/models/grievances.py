@@ -41,6 +41,20 @@ class Grievance(Encrypted, Base):
         sa.Index(
             "ix_grievances_committee_open_due", "committee_id", "is_open", "resolution_due_at"
         ),
+        # The SLA sweep: open cases still owing a first response, by its due date, and open
+        # cases whose missed decision date is not yet recorded, by that date.
+        sa.Index(
+            "ix_grievances_sweep_first_response",
+            "is_open",
+            "first_response_at",
+            "first_response_due_at",
+        ),
+        sa.Index(
+            "ix_grievances_sweep_resolution",
+            "is_open",
+            "resolution_breached_at",
+            "resolution_due_at",
+        ),
     )
     id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True, default=uuid.uuid4)
     reference: Mapped[str] = mapped_column(sa.String(20), unique=True)
@@ -79,6 +93,8 @@ class Grievance(Encrypted, Base):
     extension_count: Mapped[int] = mapped_column(default=0)
     # Until when the member may appeal the latest decision.
     appeal_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the member appealed: the appeal's decision date is counted from then.
+    appealed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # A duplicate merged into another case of the same member points to the survivor.
     merged_into_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("grievances.id"))
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
@@ -22,7 +22,7 @@ from portal.i18n import _l
 from portal.models.grievances import Attachment, CaseEvent, Grievance, Message, member_digest
 from portal.models.users import User
 from portal.policies.types import Calendar, PolicySet
-from portal.services import audit, evidence, timeline
+from portal.services import audit, clock, evidence, timeline
 from portal.services.access import require_role
 from portal.storage import EvidenceStore
 
@@ -40,15 +40,12 @@ class NextDate:
 
 def next_date(case: Grievance, policies: PolicySet, now: datetime) -> NextDate | None:
     """The next promise we owe the member on this case, and whether it is at risk."""
-    if not case.is_open or case.status == Status.AWAITING_MEMBER:
+    found = clock.pending(case, now, policies.calendar)
+    if found is None:
         return None
-    calendar = policies.calendar
-    paused = timedelta(seconds=case.paused_seconds)
-    if case.first_response_at is None:
-        state = sla.sla_state(case.submitted_at, case.first_response_due_at, now, calendar)
-        return NextDate(_l("We will respond by"), case.first_response_due_at, state)
-    state = sla.sla_state(case.submitted_at, case.resolution_due_at, now, calendar, paused=paused)
-    return NextDate(_l("We aim to decide by"), case.resolution_due_at, state)
+    if found.target == clock.Target.FIRST_RESPONSE:
+        return NextDate(_l("We will respond by"), found.due_at, found.state)
+    return NextDate(_l("We aim to decide by"), found.due_at, found.state)
 
 
 @dataclass(frozen=True)
@@ -104,6 +101,7 @@ def member_case(
             selectinload(Grievance.events),
             selectinload(Grievance.messages),
             selectinload(Grievance.attachments),
+            selectinload(Grievance.extensions),
             selectinload(Grievance.decisions),
             selectinload(Grievance.committee),
             selectinload(Grievance.assignee),
@@ -316,3 +314,8 @@ def reveal_identity(
 def _check_owner(actor: User, case: Grievance) -> None:
     if not case.belongs_to(actor):
         raise NotFound(_l("We could not find that grievance."))
+
+
+def check_owner(actor: User, case: Grievance) -> None:
+    """NotFound unless `case` is `actor`'s own (for services acting for the member)."""
+    _check_owner(actor, case)

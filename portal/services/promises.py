@@ -26,6 +26,7 @@ class CasePromises:
     level: int
     level_title: object | None
     level_actor: object | None
+    level_description: object | None
     committee: object  # the policy's committee name, else the row's name
     handler: str | None  # the assigned reviewer's name; None before anyone is assigned
     version: str
@@ -49,6 +50,7 @@ def case_promises(session: Session, case: Grievance, policies: PolicySet) -> Cas
         level=case.escalation_level,
         level_title=level.title if level else None,
         level_actor=level.actor_label if level else None,
+        level_description=level.description if level else None,
         committee=committee.name if committee else case.committee.name,
         handler=case.assignee.full_name if case.assignee else None,
         version=case.policy_version,

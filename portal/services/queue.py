@@ -91,7 +91,18 @@ def _sla_expr(now: datetime) -> ColumnElement[str]:
     return sa.case(
         (Grievance.status == Status.AWAITING_MEMBER.value, sa.literal("paused")),
         (_pending_due() < now, sa.literal("overdue")),
-        (Grievance.due_soon_marked_at.is_not(None), sa.literal("due_soon")),
+        # The sweep's mark belongs to the promise pending when it was made: one made before
+        # the first response was given is not a warning about the decision date.
+        (
+            sa.and_(
+                Grievance.due_soon_marked_at.is_not(None),
+                sa.or_(
+                    Grievance.first_response_at.is_(None),
+                    Grievance.due_soon_marked_at >= Grievance.first_response_at,
+                ),
+            ),
+            sa.literal("due_soon"),
+        ),
         else_=sa.literal("on_track"),
     )
 

@@ -16,7 +16,7 @@ from portal import i18n
 from portal.domain import workflow
 from portal.policies import current_policies
 from portal.policies.texts import localize
-from portal.web import casework_events
+from portal.web import casework_events, ladder_events
 from portal.web.language import current_language
 from portal.web.phones import link_phones
 
@@ -107,7 +107,12 @@ def event_text(event: object) -> str:
             "%(ref)s, about the same matter, was merged into this grievance",
             ref=_reference(detail),
         )
-    return casework_events.member_text(kind, detail) or detail or kind
+    return (
+        casework_events.member_text(kind, detail)
+        or ladder_events.member_text(kind, detail)
+        or detail
+        or kind
+    )
 
 
 def staff_event_text(event: object) -> str:
@@ -127,7 +132,12 @@ def staff_event_text(event: object) -> str:
         return gettext("%(ref)s was merged into this case", ref=_reference(detail))
     if kind == "filed":
         return event_text(event)
-    return casework_events.staff_text(kind, detail) or detail or kind
+    return (
+        casework_events.staff_text(kind, detail)
+        or ladder_events.staff_text(kind, detail)
+        or detail
+        or kind
+    )
 
 
 def status_info(status: str) -> object:

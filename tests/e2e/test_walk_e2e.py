@@ -41,6 +41,8 @@ class Walk:
         self.axe: list[str] = []
 
     def here(self) -> None:
+        # A click that navigates returns before the new page exists; measure the page loaded.
+        self.page.wait_for_load_state()
         fits = self.page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
         if not fits:
             width = self.page.evaluate("document.documentElement.scrollWidth")

@@ -138,6 +138,8 @@ def test_nobody_but_the_owner_reaches_a_case(app, session, who, someone_elses_ca
         f"/grievances/{ref}/acknowledgement",
         f"/grievances/{ref}/withdraw",
         f"/grievances/{ref}/evidence/{case.id}",
+        f"/grievances/{ref}/escalate",
+        f"/grievances/{ref}/appeal",
     ):
         if (status := browser.get(url).status_code) != expected:
             failures.append(f"GET {url}: {status}")
@@ -146,6 +148,8 @@ def test_nobody_but_the_owner_reaches_a_case(app, session, who, someone_elses_ca
         (f"/grievances/{ref}/evidence", {}),
         (f"/grievances/{ref}/reveal", {"confirm": "yes"}),
         (f"/grievances/{ref}/withdraw", {"reason": "x", "confirm": "yes"}),
+        (f"/grievances/{ref}/escalate", {"confirm": "yes"}),
+        (f"/grievances/{ref}/appeal", {"reason": "x", "confirm": "yes"}),
     ):
         if (status := browser.submit(url, data, form_url=token_page).status_code) != expected:
             failures.append(f"POST {url}: {status}")

@@ -17,6 +17,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField
 
 from portal.web.committee.caseform import CaseForm
+from portal.web.committee.escalation_forms import ExtensionForm
 from portal.web.committee.panel_forms import panel_vote_form
 from portal.web.committee.work_forms import (
     AssignForm,
@@ -38,6 +39,7 @@ class MoveForm(CaseForm):
 
 CASE_FORMS: dict[str, Callable[[], FlaskForm]] = {
     "move": lambda: MoveForm(prefix="move"),
+    "extend": lambda: ExtensionForm(prefix="extend"),
     "panel_vote": panel_vote_form,
     # Working the case (work.py): triage, notes, messages, decisions.
     "category": lambda: CategoryForm(prefix="category"),

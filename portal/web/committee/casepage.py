@@ -97,7 +97,8 @@ def change_case(
                 stale = exc
         try:
             # Even on an out-of-date page the change is tried (and then undone), so someone
-            # who may not make it at all is told that (403), not that the page was old.
+            # who may not make it at all is told that (403, or the service's refusal when the
+            # form was not on their page), not only that the page was old.
             message = change(case, standing)
             if stale is not None:
                 raise stale
@@ -107,6 +108,8 @@ def change_case(
         except InvalidInput as exc:
             session.rollback()
             attach_error(form, exc)
+            if stale is not None and not form.version.data:
+                stale = None  # no form of the page sent it: the refusal is the answer (400)
         else:
             flash(message, "success")
             return redirect(url_for("committee.case", reference=reference, _anchor=anchor), 303)

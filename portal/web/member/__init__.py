@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("member", __name__)
 
-from portal.web.member import filing, views  # noqa: E402,F401
+from portal.web.member import escalation, filing, views  # noqa: E402,F401

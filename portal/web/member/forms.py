@@ -19,6 +19,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from portal.i18n import _l
 from portal.policies.types import PolicySet
 from portal.services.cases import MAX_MESSAGE, MAX_REASON
+from portal.services.escalation import MAX_APPEAL
 from portal.services.intake import MAX_SUBJECT, MAX_TEXT, STAFF_CHANNELS
 from portal.web.confirm import ConfirmForm
 from portal.web.forms import PortalForm
@@ -244,6 +245,19 @@ class WithdrawForm(ConfirmForm):
             Length(max=MAX_REASON, message=_l("Please keep this under %(max)d characters.")),
         ],
         description=_l("This helps us improve. The committee will see it."),
+    )
+
+
+class AppealForm(ConfirmForm):
+    reason = TextAreaField(
+        _l("Why do you disagree with the decision?"),
+        validators=[
+            DataRequired(_l("Tell us why you disagree with the decision.")),
+            Length(max=MAX_APPEAL, message=_l("Please keep this under %(max)d characters.")),
+        ],
+        description=_l(
+            "Say what the decision got wrong or left out. The people hearing your appeal read it."
+        ),
     )
 
 

@@ -15,6 +15,7 @@ from portal.services import (
     cases,
     claims,
     decisions,
+    escalation,
     evidence,
     intake,
     merging,
@@ -115,7 +116,7 @@ def _back_to(section: str):  # type: ignore[no-untyped-def]
 
 
 def _case_page(found, message_form, evidence_form, status=200):  # type: ignore[no-untyped-def]
-    policies = current_policies()
+    policies, now = current_policies(), utcnow()
     # A duplicate merged into this case shows its timeline, messages and files here too.
     combined = merging.combined(found, merging.merged_into(db.session(), found))
     return (
@@ -123,7 +124,9 @@ def _case_page(found, message_form, evidence_form, status=200):  # type: ignore[
             "member/case.html",
             case=found,
             info=workflow.info(found.status),
-            next=cases.next_date(found, policies, utcnow()),
+            next=cases.next_date(found, policies, now),
+            escalation_offer=escalation.escalation_offer(found, policies, now),
+            appeal_offer=escalation.appeal_offer(found, policies, now),
             promises=promises.case_promises(db.session(), found, policies),
             events=[e for e in combined.events if e.public],
             messages=combined.messages,

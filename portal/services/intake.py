@@ -25,9 +25,9 @@ from portal.security.blind_index import blind_index
 from portal.services import (
     audit,
     claims,
-    conflicts,
     evidence,
     recording,
+    recusals,
     references,
     timeline,
 )
@@ -315,7 +315,7 @@ def file_grievance(
     if suggestion.rules:
         _escalate_high_risk(session, case, policies, now)
     # A case naming (or filed by) every chair of its committee goes where someone may act.
-    conflicts.hand_on(session, case, policies.ladder, None, now)
+    recusals.hand_on(session, case, policies, None, now)
     record_policy_version(session, policies, now=now)
     session.flush()
     return case

@@ -36,8 +36,8 @@ from portal.models.grievances import (
     Recusal,
 )
 from portal.models.users import User
-from portal.policies.types import Ladder
-from portal.services import audit, casefile, conflicts, timeline
+from portal.policies.types import PolicySet
+from portal.services import audit, casefile, recusals, timeline
 from portal.services.casefile import Standing
 
 REFUSED = _l(
@@ -102,7 +102,7 @@ def merge(
     case: Grievance,
     standing: Standing,
     reference: str,
-    ladder: Ladder,
+    policies: PolicySet,
     now: datetime | None = None,
 ) -> Grievance:
     """Merge `case` (locked by the caller) into the open case `reference`; returns it.
@@ -141,7 +141,7 @@ def merge(
     )
     session.flush()
     # Whoever could not judge the duplicate cannot judge the survivor that now holds it.
-    conflicts.hand_on(session, target, ladder, actor, now)
+    recusals.hand_on(session, target, policies, actor, now)
     audit.record(
         session,
         actor,

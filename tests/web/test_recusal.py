@@ -8,8 +8,8 @@ import sqlalchemy as sa
 from portal.domain.roles import Role
 from portal.models.audit import AuditEntry
 from portal.models.committees import Seat
-from portal.models.grievances import Recusal
-from portal.services import conflicts
+from portal.models.grievances import PanelSeat, Recusal
+from portal.services import recusals
 from tests.conftest import Browser
 from tests.factories import PASSWORD, make_case, make_user, seat
 
@@ -76,7 +76,7 @@ def test_another_chair_takes_over_from_a_conflicted_one(app, session, people, me
     seat(session, people["committee"], second, Seat.CHAIR)
     case = make_case(app, session, member)
     session.commit()
-    assert [u.id for u in conflicts.who_chairs(session, case)] == [people["chair"].id, second.id]
+    assert [u.id for u in recusals.who_chairs(session, case)] == [people["chair"].id, second.id]
     browser = signed_in(app, "chair@example.org")
     url = f"/committee/cases/{case.reference}"
     assert (
@@ -84,12 +84,16 @@ def test_another_chair_takes_over_from_a_conflicted_one(app, session, people, me
         == 303
     )
     session.refresh(case)
-    assert [u.id for u in conflicts.who_chairs(session, case)] == [second.id]
+    assert [u.id for u in recusals.who_chairs(session, case)] == [second.id]
     assert case.escalation_level == 1
     assert not actions(session, case.id, "case.escalated")
 
 
 def test_the_last_free_chair_stepping_back_moves_the_case_up(app, session, people, member):
+    board = [
+        make_user(session, Role.PANEL, email=f"board{n}@example.org", name=f"Board {n}")
+        for n in range(3)
+    ]
     case = make_case(app, session, member)
     session.commit()
     browser = signed_in(app, "chair@example.org")
@@ -99,7 +103,7 @@ def test_the_last_free_chair_stepping_back_moves_the_case_up(app, session, peopl
         == 303
     )
     session.refresh(case)
-    assert conflicts.who_chairs(session, case) == []
+    assert recusals.who_chairs(session, case) == []
     # Level 2 is the chair's; the case goes past it to the grievance panel.
     assert case.escalation_level == 3
     escalated = [e for e in case.events if e.kind == "escalated"]
@@ -107,6 +111,14 @@ def test_the_last_free_chair_stepping_back_moves_the_case_up(app, session, peopl
     assert "conflict of interest" in escalated[0].detail
     (entry,) = actions(session, case.id, "case.escalated")
     assert "chair_conflicted" in entry.detail
+    # The panel of that level is seated, so someone can act on it now.
+    seated = session.scalars(
+        sa.select(PanelSeat.user_id).where(PanelSeat.grievance_id == case.id, PanelSeat.level == 3)
+    ).all()
+    assert sorted(seated) == sorted(u.id for u in board)
+    panel = signed_in(app, "board0@example.org")
+    assert panel.get(url).status_code == 200
+    assert case.reference in panel.get("/committee/queue").get_data(as_text=True)
     # The reviewer sees where it went; the member sees no internal event.
     page = signed_in(app, "rev@example.org").get(url).get_data(as_text=True)
     assert "no chair of the committee is free of a conflict of interest" in page
@@ -130,4 +142,4 @@ def test_a_committee_without_chairs_is_not_a_conflict(app, session, committees, 
     case = make_case(app, session, member)
     session.commit()
     assert case.escalation_level == 1
-    assert conflicts.who_chairs(session, case) == []
+    assert recusals.who_chairs(session, case) == []

@@ -10,7 +10,7 @@ from portal import db
 from portal.domain.errors import InvalidInput, StaleCase
 from portal.models.grievances import Grievance
 from portal.policies import current_policies
-from portal.services import casefile, conflicts, linking, merging, versions
+from portal.services import casefile, linking, merging, recusals, versions
 from portal.services.casefile import Standing
 from portal.web.access import signed_in
 from portal.web.committee import bp
@@ -32,7 +32,7 @@ def recuse(reference: str):  # type: ignore[no-untyped-def]
     if posting and (back := unconfirmed()):
         return back
     if form.validate_on_submit():
-        conflicts.declare(db.session(), current_user, found, current_policies().ladder)
+        recusals.declare(db.session(), current_user, found, current_policies())
         db.commit()
         flash(
             _(
@@ -132,7 +132,7 @@ def merge(reference: str):  # type: ignore[no-untyped-def]
             found,
             standing,
             form.into.data or "",
-            current_policies().ladder,
+            current_policies(),
         )
         return _(
             "%(ref)s was merged into %(into)s. The member has been told.",

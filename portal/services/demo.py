@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -131,81 +130,8 @@ def existing_demo_accounts(session: Session) -> list[DemoAccount]:
     return [a for a in demo_accounts() if a.email in emails]
 
 
-DEMO_CASES = [
-    # (member email, category, subject, narrative, channel, hide identity, days ago)
-    (
-        "member01@demo.example",
-        "billing",
-        "Charged twice for this year's dues",
-        "My card was charged twice for the annual dues on 2 March. I wrote to the office but had no answer.",
-        "web",
-        False,
-        9,
-    ),
-    (
-        "member01@demo.example",
-        "events",
-        "Seminar certificate never arrived",
-        "I attended the spring ethics seminar but my CPD certificate was never sent.",
-        "web",
-        False,
-        3,
-    ),
-    (
-        "member02@demo.example",
-        "ethics",
-        "Conflict of interest in a tender",
-        "A board member scored a tender submitted by a firm owned by his brother.",
-        "web",
-        True,
-        1,
-    ),
-    (
-        "member03@demo.example",
-        "governance",
-        "Ballot papers did not arrive",
-        "Phoned in: three members in the northern region never received ballot papers.",
-        "phone",
-        False,
-        2,
-    ),
-]
+def seed_cases(session: Session, policies: PolicySet, store, rules) -> int:  # type: ignore[no-untyped-def]
+    """The demo grievances, worked through every state (see services/demo_cases.py)."""
+    from portal.services.demo_cases import seed_cases as seed_stories
 
-
-STATEMENT = b"Statement, March\n02 Mar  Annual dues  -245.00\n02 Mar  Annual dues  -245.00\n"
-
-
-def seed_cases(session: Session, policies, store, rules) -> int:  # type: ignore[no-untyped-def]
-    """A few grievances so the member pages have something to show."""
-    from datetime import timedelta
-
-    from portal.db import utcnow
-    from portal.services.evidence import Upload
-    from portal.services.intake import Filing, file_grievance
-
-    staff = session.scalar(sa.select(User).where(User.email_key == "reviewer5@demo.example"))
-    for email, category, subject, narrative, channel, hidden, days in DEMO_CASES:
-        member = session.scalar(sa.select(User).where(User.email_key == email))
-        if member is None or staff is None:
-            continue
-        filing = Filing(
-            category=category,
-            subject=subject,
-            narrative=narrative,
-            channel=channel,
-            hide_identity=hidden,
-        )
-        if category == "billing":
-            filing.uploads = [Upload("bank-statement.txt", io.BytesIO(STATEMENT))]
-        actor = member if channel == "web" else staff
-        file_grievance(
-            session,
-            actor,
-            member,
-            filing,
-            policies,
-            store,
-            rules,
-            now=utcnow() - timedelta(days=days),
-        )
-    return len(DEMO_CASES)
+    return seed_stories(session, policies, store, rules)

@@ -210,6 +210,9 @@ def request_information(
     message = _message(case, actor, body, now)
     session.add(message)
     first = _first_response(case, now)
+    # The moves first, so the timeline reads "Waiting for your reply" and then what the
+    # committee asked (as a decision reads "Decided" and then the outcome).
+    walk(session, actor, case, standing, steps, now)
     timeline.add_event(
         case,
         "information_requested",
@@ -217,7 +220,6 @@ def request_information(
         detail="The committee asked you for more information",
         now=now,
     )
-    walk(session, actor, case, standing, steps, now)
     case.paused_at = now
     audit.record(
         session,

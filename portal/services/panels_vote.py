@@ -264,8 +264,9 @@ def _decide(
     else:
         window = calendar.duration(policies.ladder.appeal_window)
         case.appeal_due_at = sla.add_working_time(now, window, calendar)
-    # As services/decisions.py tells the member of a decision.
-    timeline.add_event(case, "decided", actor, detail=f"Decision: {outcome}", now=now)
+    # As services/decisions.py tells the member of a decision, naming the panel as its maker
+    # (web/casework_events.py words it), so the timeline does not credit the committee.
+    timeline.add_event(case, "decided", actor, detail=f"Panel decision: {outcome}", now=now)
     audit.record(
         session,
         actor,

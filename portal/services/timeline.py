@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -33,6 +33,11 @@ def add_event(
         to_status=to_status,
         at=now or utcnow(),
     )
+    # Events written in one change share `now`; the timeline is ordered by time alone (ids are
+    # random), so each later one is a microsecond after the last, and reads in the order written.
+    last = max((e.at for e in case.events), default=None)
+    if last is not None and event.at <= last and (last - event.at).total_seconds() < 1:
+        event.at = last + timedelta(microseconds=1)
     # Appending on the case's side cascades the event into the case's session.
     case.events.append(event)
     if detail is not None:

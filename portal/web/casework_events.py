@@ -21,7 +21,7 @@ _CATEGORY = re.compile(
     r"^Category changed from (\S+) to (\S+)(?:; passed to the (\S+) committee)?$"
 )
 _ASSIGNED = re.compile(r"^Assigned to (.+)$", re.DOTALL)
-_DECIDED = re.compile(r"^Decision: (\S+)$")
+_DECIDED = re.compile(r"^(Panel decision|Decision): (\S+)$")
 
 
 def _label(table: str, slug: str) -> str:
@@ -51,9 +51,10 @@ def _shared(kind: str, detail: str) -> str | None:
             )
         return gettext("The kind of grievance was changed to %(category)s.", category=category)
     if kind == "decided" and (found := _DECIDED.match(detail)):
-        return gettext(
-            "The committee decided: %(outcome)s", outcome=_label("outcomes", found.group(1))
-        )
+        outcome = _label("outcomes", found.group(2))
+        if found.group(1) == "Panel decision":
+            return gettext("The grievance panel decided: %(outcome)s", outcome=outcome)
+        return gettext("The committee decided: %(outcome)s", outcome=outcome)
     return None
 
 

@@ -157,7 +157,11 @@ def test_request_information_pauses_until_the_member_replies(app, session, peopl
     member_browser = signed_in(app, "filer@example.org")
     mine = member_browser.get(f"/grievances/{case.reference}").get_data(as_text=True)
     assert "Which card was charged?" in mine and "Waiting for your reply" in mine
-    assert "The committee asked you for more information" in mine
+    # Newest first: what the committee asked, after the case moved to wait for the member.
+    start = mine.index('id="timeline-heading"')
+    timeline = mine[start : mine.index("</section>", start)]
+    asked_at = timeline.index("The committee asked you for more information")
+    assert asked_at < timeline.index("Waiting for your reply") < timeline.index("Being reviewed")
     replied = member_browser.submit(
         f"/grievances/{case.reference}/messages",
         {"body": "The blue one."},

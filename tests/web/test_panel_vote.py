@@ -167,6 +167,13 @@ def test_the_member_reads_the_panels_decision_without_names(app, session, panel_
         assert name not in html
     assert "The grievance panel's decision" in section
     assert "This decision is final" in section
+    # The timeline names the panel as the one who decided, not the committee.
+    start = html.index('id="timeline-heading"')
+    timeline = html[start : html.index("</section>", start)]
+    assert "The grievance panel decided: Upheld" in timeline
+    assert "The committee decided" not in timeline
+    reviewer = signed_in(app, "rev@example.org").get(f"/committee/cases/{case.reference}")
+    assert "The grievance panel decided: Upheld" in reviewer.get_data(as_text=True)
 
 
 def test_the_member_page_shows_no_decision_before_one(app, session, panel_case):

@@ -5,7 +5,8 @@ past (`now=`), so timelines, clocks, audit entries and panels are what real use 
 behind. Between them they hold every open status and the final ones, every level of the
 ladder, and every deadline state: on track, due soon, overdue and paused; a decided case
 inside its appeal window, an appeal before the panel with one vote cast, a case whose
-identity is withheld, and one naming a demo reviewer as a party (he never sees it).
+identity is withheld, one naming a demo reviewer as a party (he never sees it), a duplicate
+merged into its first case, and two related cases linked.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ from portal.services import (
     decisions,
     escalation,
     extensions,
+    linking,
+    merging,
     panels,
     panels_vote,
     reassign,
@@ -127,6 +130,13 @@ class Demo:
             policies=self.policies,
             now=self.ago(days),
         )
+
+    def find(self, subject: str) -> Grievance:
+        """A demo case filed earlier, by its subject (decrypted: the demo holds a handful)."""
+        for case in self.session.scalars(sa.select(Grievance)):
+            if case.subject == subject:
+                return case
+        raise LookupError(subject)
 
     def move(self, email: str, case: Grievance, target: Status, days: float) -> None:
         actor, standing = self.standing(email, case)
@@ -237,6 +247,9 @@ def _named_reviewer(demo: Demo, case: Grievance) -> None:
     # Tom Walsh (reviewer1) is named: he is kept out; Aisha handles it.
     demo.assign("chair.ethics@demo.example", case, "reviewer2@demo.example", 4.5)
     demo.reply("reviewer2@demo.example", case, 4.4)
+    chair = demo.user("chair.ethics@demo.example")
+    related = demo.find("Misleading CPD claims by a colleague")
+    linking.link(demo.session, chair, case, related.reference, now=demo.ago(4))
 
 
 def _extended(demo: Demo, case: Grievance) -> None:
@@ -253,6 +266,14 @@ def _extended(demo: Demo, case: Grievance) -> None:
         demo.policies,
         days=5,
         now=demo.ago(3),
+    )
+
+
+def _duplicate(demo: Demo, case: Grievance) -> None:
+    chair, standing = demo.standing("chair.member-services@demo.example", case)
+    survivor = demo.find("Conference cancelled, no refund")
+    merging.merge(
+        demo.session, chair, case, standing, survivor.reference, demo.policies, now=demo.ago(2)
     )
 
 
@@ -393,6 +414,14 @@ STORIES = [
         "The autumn conference was cancelled and my registration fee has not been refunded.",
         20,
         then=_extended,
+    ),
+    Story(
+        "member09@demo.example",
+        "events",
+        "Refund for the cancelled autumn conference",
+        "I wrote before about the cancelled conference: still no refund of my fee.",
+        4,
+        then=_duplicate,
     ),
     Story(
         "member10@demo.example",

@@ -15,7 +15,7 @@ from tests.conftest import Browser
 def test_demo_seed_creates_the_association_once_and_prints_every_sign_in(app, runner, session):
     first = runner.invoke(args=["demo", "seed"])
     assert first.exit_code == 0, first.output
-    assert "Seeded the demo association: 25 accounts, 14 grievances." in first.output
+    assert "Seeded the demo association: 25 accounts, 15 grievances." in first.output
     lines = [line for line in first.output.splitlines() if "@demo.example" in line]
     assert len(lines) == 25
     roles = [line.split()[0] for line in lines]
@@ -30,7 +30,7 @@ def test_demo_seed_creates_the_association_once_and_prints_every_sign_in(app, ru
     again = runner.invoke(args=["demo", "seed"])
     assert "nothing was seeded" in again.output and again.output.count("@demo.example") == 25
     assert session.scalar(sa.select(sa.func.count()).select_from(User)) == 25
-    assert session.scalar(sa.select(sa.func.count()).select_from(Grievance)) == 14
+    assert session.scalar(sa.select(sa.func.count()).select_from(Grievance)) == 15
 
     # A printed sign-in works, and the member sees their demo grievances.
     _role, email, password = next(line.split() for line in lines if line.split()[0] == "member")
@@ -52,7 +52,7 @@ def test_the_demo_seeds_on_the_seoul_example_set(app, session):
     filed = demo.seed_cases(session, seoul, ext["portal.store"], ext["portal.upload_rules"])
     session.flush()
 
-    assert filed == 14
+    assert filed == 15
     names = set(session.scalars(sa.select(Committee.name)))
     assert names == {"윤리위원회", "회원서비스위원회", "운영·선거위원회"}
     cases = session.scalars(sa.select(Grievance)).all()
@@ -96,6 +96,10 @@ def test_the_demo_shows_the_whole_process(app, runner, session):
     assert any(c.status == "resolved" and c.appeal_due_at and c.appeal_due_at > now for c in cases)
     assert any(c.identity_hidden for c in cases)
     assert any(c.extension_count for c in cases)
+    assert any(c.merged_into_id for c in cases)
+    from portal.models.grievances import CaseLink
+
+    assert session.scalar(sa.select(sa.func.count()).select_from(CaseLink)) == 2
 
     chair = session.scalar(sa.select(User).where(User.email_key == "chair.ethics@demo.example"))
     counts = queue.queue(session, chair, queue.Filters()).counts

@@ -30,6 +30,12 @@ def member(session, committees):  # type: ignore[no-untyped-def]
     return user
 
 
+def signed_in(app, email: str) -> Browser:  # type: ignore[no-untyped-def]
+    browser = Browser(app.test_client())
+    assert browser.sign_in(email, PASSWORD).status_code == 303
+    return browser
+
+
 @pytest.fixture
 def member_browser(browser, member):  # type: ignore[no-untyped-def]
     assert browser.sign_in("filer@example.org", PASSWORD).status_code == 303

@@ -9,8 +9,8 @@ import pytest
 from portal.domain.roles import Role
 from portal.models.committees import Seat
 from portal.services.evidence import Upload
-from tests.conftest import Browser
-from tests.factories import PASSWORD, make_case, make_user, seat
+from tests.factories import make_case, make_user, seat
+from tests.web.conftest import signed_in
 
 
 @pytest.fixture
@@ -26,12 +26,6 @@ def people(app, session, committees, member):  # type: ignore[no-untyped-def]
     make_user(session, Role.AUDITOR, email="auditor@example.org")
     session.commit()
     return {"reviewer": reviewer, "chair": chair, "other": other}
-
-
-def signed_in(app, email: str) -> Browser:  # type: ignore[no-untyped-def]
-    browser = Browser(app.test_client())
-    assert browser.sign_in(email, PASSWORD).status_code == 303
-    return browser
 
 
 def test_reviewer_sees_the_case_in_the_queue_and_opens_it(app, session, people, member):

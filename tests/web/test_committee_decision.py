@@ -8,8 +8,8 @@ import sqlalchemy as sa
 from portal.domain.roles import Role
 from portal.models.committees import Seat
 from portal.models.grievances import Decision
-from tests.conftest import Browser
-from tests.factories import PASSWORD, make_case, make_user, seat
+from tests.factories import make_case, make_user, seat
+from tests.web.conftest import signed_in
 
 GOOD = {
     "decision-outcome": "partly-upheld",
@@ -38,12 +38,6 @@ def case(app, session, people, member):  # type: ignore[no-untyped-def]
     found.assignee_id = people["reviewer"].id
     session.commit()
     return found
-
-
-def signed_in(app, email: str) -> Browser:  # type: ignore[no-untyped-def]
-    browser = Browser(app.test_client())
-    assert browser.sign_in(email, PASSWORD).status_code == 303
-    return browser
 
 
 def decisions(session) -> int:  # type: ignore[no-untyped-def]

@@ -7,8 +7,8 @@ import pytest
 
 from portal.domain.roles import Role
 from portal.models.committees import Seat
-from tests.conftest import Browser
-from tests.factories import PASSWORD, make_case, make_user, seat
+from tests.factories import make_case, make_user, seat
+from tests.web.conftest import signed_in
 
 
 @pytest.fixture
@@ -20,12 +20,6 @@ def people(session, committees):  # type: ignore[no-untyped-def]
     seat(session, services, chair, Seat.CHAIR)
     session.commit()
     return {"reviewer": reviewer, "chair": chair}
-
-
-def signed_in(app, email: str) -> Browser:  # type: ignore[no-untyped-def]
-    browser = Browser(app.test_client())
-    assert browser.sign_in(email, PASSWORD).status_code == 303
-    return browser
 
 
 @pytest.fixture

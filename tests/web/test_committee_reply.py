@@ -15,8 +15,8 @@ from portal.domain.roles import Role
 from portal.models.audit import AuditEntry
 from portal.models.committees import Seat
 from portal.models.grievances import Grievance, Message
-from tests.conftest import Browser
-from tests.factories import PASSWORD, make_case, make_user, seat
+from tests.factories import make_case, make_user, seat
+from tests.web.conftest import signed_in
 
 
 @pytest.fixture
@@ -28,12 +28,6 @@ def people(app, session, committees, member):  # type: ignore[no-untyped-def]
     seat(session, services, chair, Seat.CHAIR)
     session.commit()
     return {"reviewer": reviewer, "chair": chair}
-
-
-def signed_in(app, email: str) -> Browser:  # type: ignore[no-untyped-def]
-    browser = Browser(app.test_client())
-    assert browser.sign_in(email, PASSWORD).status_code == 303
-    return browser
 
 
 def body_field(page: str) -> str:

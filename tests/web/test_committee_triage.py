@@ -12,8 +12,8 @@ from portal.domain import sla
 from portal.domain.roles import Role
 from portal.models.audit import AuditEntry
 from portal.models.committees import Seat
-from tests.conftest import Browser
-from tests.factories import PASSWORD, make_case, make_user, seat
+from tests.factories import make_case, make_user, seat
+from tests.web.conftest import signed_in
 
 
 @pytest.fixture
@@ -33,12 +33,6 @@ def people(app, session, committees, member):  # type: ignore[no-untyped-def]
     seat(session, committees["ethics"], found["ethics"], Seat.CHAIR)
     session.commit()
     return found
-
-
-def signed_in(app, email: str) -> Browser:  # type: ignore[no-untyped-def]
-    browser = Browser(app.test_client())
-    assert browser.sign_in(email, PASSWORD).status_code == 303
-    return browser
 
 
 def options(html: str, name: str) -> list[str]:

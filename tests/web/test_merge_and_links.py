@@ -15,7 +15,8 @@ from portal.models.committees import Seat
 from portal.models.grievances import CaseLink
 from portal.services.evidence import Upload
 from tests.conftest import Browser, case_versions
-from tests.factories import PASSWORD, make_case, make_user, seat
+from tests.factories import make_case, make_user, seat
+from tests.web.conftest import signed_in
 
 HIDDEN_RE = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)"')
 REFUSED = "There is no open case of the same member with that reference that you can work on."
@@ -31,12 +32,6 @@ def people(app, session, committees, member):  # type: ignore[no-untyped-def]
     other = make_user(session, Role.MEMBER, email="other@example.org", name="Otto Other")
     session.commit()
     return {"reviewer": reviewer, "chair": chair, "other": other}
-
-
-def signed_in(app, email: str) -> Browser:  # type: ignore[no-untyped-def]
-    browser = Browser(app.test_client())
-    assert browser.sign_in(email, PASSWORD).status_code == 303
-    return browser
 
 
 def ask_to_merge(browser: Browser, reference: str, into: str):  # type: ignore[no-untyped-def]

@@ -15,18 +15,12 @@ from portal.models.audit import AuditEntry
 from portal.models.committees import Seat
 from portal.services import audit
 from portal.services.evidence import Upload
-from tests.conftest import Browser
-from tests.factories import PASSWORD, make_case, make_user, seat
+from tests.factories import make_case, make_user, seat
+from tests.web.conftest import signed_in
 
 SUBJECT = "Dues moved to a private account"
 NARRATIVE = "The treasurer moved our dues into his own account in March."
 FILE_TEXT = b"bank statement, plain text"
-
-
-def signed_in(app, email: str) -> Browser:  # type: ignore[no-untyped-def]
-    browser = Browser(app.test_client())
-    assert browser.sign_in(email, PASSWORD).status_code == 303
-    return browser
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from portal.domain.roles import Role
 from portal.models.committees import Seat
 from portal.models.grievances import Decision, PanelSeat, PanelVote
-from tests.conftest import Browser
-from tests.factories import PASSWORD, make_case, make_user, seat
+from tests.factories import make_case, make_user, seat
+from tests.web.conftest import signed_in
 
 ANA_REASONS = "The office followed the published refund rules."
 BO_REASONS = "The second charge was a mistake by the office."
@@ -35,12 +35,6 @@ def panel_case(app, session, committees, member):  # type: ignore[no-untyped-def
     make_user(session, Role.AUDITOR, email="auditor@example.org")
     session.commit()
     return case, panel
-
-
-def signed_in(app, email: str) -> Browser:  # type: ignore[no-untyped-def]
-    browser = Browser(app.test_client())
-    assert browser.sign_in(email, PASSWORD).status_code == 303
-    return browser
 
 
 def _vote(browser, case, outcome, reasons, **kw):  # type: ignore[no-untyped-def]

@@ -21,7 +21,8 @@ from portal.models.grievances import Message
 from portal.services import timeline
 from portal.services.evidence import Upload
 from tests.conftest import Browser
-from tests.factories import PASSWORD, make_case, make_user, seat
+from tests.factories import make_case, make_user, seat
+from tests.web.conftest import signed_in
 
 
 @contextmanager
@@ -49,12 +50,6 @@ def staff(app, session, committees):  # type: ignore[no-untyped-def]
     seat(session, services, chair, Seat.CHAIR)
     session.commit()
     return people
-
-
-def signed_in(app, email: str) -> Browser:  # type: ignore[no-untyped-def]
-    browser = Browser(app.test_client())
-    assert browser.sign_in(email, PASSWORD).status_code == 303
-    return browser
 
 
 def add_cases(app, session, count: int, start: int, staff) -> None:  # type: ignore[no-untyped-def]

@@ -10,8 +10,8 @@ from portal.models.audit import AuditEntry
 from portal.models.committees import Seat
 from portal.models.grievances import PanelSeat, Recusal
 from portal.services import recusals
-from tests.conftest import Browser
-from tests.factories import PASSWORD, make_case, make_user, seat
+from tests.factories import make_case, make_user, seat
+from tests.web.conftest import signed_in
 
 
 @pytest.fixture
@@ -23,12 +23,6 @@ def people(app, session, committees, member):  # type: ignore[no-untyped-def]
     seat(session, services, chair, Seat.CHAIR)
     session.commit()
     return {"reviewer": reviewer, "chair": chair, "committee": services}
-
-
-def signed_in(app, email: str) -> Browser:  # type: ignore[no-untyped-def]
-    browser = Browser(app.test_client())
-    assert browser.sign_in(email, PASSWORD).status_code == 303
-    return browser
 
 
 def actions(session, case_id, action):  # type: ignore[no-untyped-def]

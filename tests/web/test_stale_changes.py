@@ -11,7 +11,8 @@ from portal.domain.roles import Role
 from portal.models.committees import Seat
 from portal.models.grievances import CaseEvent, CaseLink
 from tests.conftest import Browser, case_versions, csrf_token
-from tests.factories import PASSWORD, make_case, make_user, seat
+from tests.factories import make_case, make_user, seat
+from tests.web.conftest import signed_in
 
 STALE = "Someone else changed this case while you were working on it"
 
@@ -31,12 +32,6 @@ def people(app, session, committees, member):  # type: ignore[no-untyped-def]
         Seat.CHAIR,
     )
     session.commit()
-
-
-def signed_in(app, email: str) -> Browser:  # type: ignore[no-untyped-def]
-    browser = Browser(app.test_client())
-    assert browser.sign_in(email, PASSWORD).status_code == 303
-    return browser
 
 
 def opened(browser: Browser, url: str) -> dict[str, str]:

@@ -3,8 +3,8 @@ extensions.py, panels.py).
 
 Events keep an English record in their detail; their kind is worded again here in the
 reader's language, the level's title taken from the policy. A kind not listed answers None.
-The member reads "at your request" and "your appeal"; the committee reads those two as the
-English record, every other ladder event the same way as the member.
+The member reads "at your request" and "your appeal", the committee "at the member's
+request" and "the member's appeal"; every other ladder event reads the same for both.
 """
 
 from __future__ import annotations
@@ -75,4 +75,27 @@ def member_text(kind: str, detail: str) -> str | None:
 
 
 def staff_text(kind: str, detail: str) -> str | None:
+    found = _LEVEL.search(detail)
+    if found is not None:
+        number = int(found.group(1))
+        words = {"number": number, "title": _title(number)}
+        if kind == "escalated.member_request":
+            return gettext(
+                "Moved to level %(number)d (%(title)s) at the member's request, after a "
+                "promised date passed",
+                **words,
+            )
+        if kind == "escalated.appeal":
+            return gettext(
+                "The member's appeal moved the case to level %(number)d (%(title)s)", **words
+            )
+        if kind == "panel.seated":
+            names = detail.split(": ", 1)[1] if ": " in detail else ""
+            return gettext(
+                "Seated on the panel at level %(number)d: %(names)s", number=number, names=names
+            )
+        if kind == "escalated" and "high-risk" in detail:
+            return gettext("Moved to level %(number)d (%(title)s): high-risk words", **words)
+        if kind == "escalated":
+            return gettext("Moved to level %(number)d (%(title)s)", **words)
     return _shared(kind, detail)

@@ -119,3 +119,29 @@ def test_nobody_outside_the_case_can_move_its_date(app, session, case, role):
     assert response.status_code == (403 if role in (Role.ADMIN, Role.AUDITOR) else 404)
     session.refresh(case)
     assert case.extension_count == 0
+
+
+@pytest.mark.parametrize(
+    ("kind", "detail", "english", "korean"),
+    [
+        (
+            "panel.seated",
+            "Seated on the panel at level 3: A, B",
+            "Seated on the panel at level 3: A, B",
+            "3단계 심의위원 배정: A, B",
+        ),
+        (
+            "escalated.appeal",
+            "Moved to level 3 (x): the member appealed",
+            "The member's appeal moved the case to level 3",
+            "신청인의 이의신청으로 사안이 3단계",
+        ),
+        ("escalated", "Escalated to level 2 (x): high-risk words", "Moved to level 2", "2단계"),
+    ],
+)
+def test_ladder_steps_read_in_the_committee_members_language(app, kind, detail, english, korean):
+    from portal.web import ladder_events
+
+    for lang, expected in (("en", english), ("ko", korean)):
+        with app.test_request_context(headers={"Accept-Language": lang}):
+            assert expected in (ladder_events.staff_text(kind, detail) or "")

@@ -96,6 +96,12 @@ def staff_text(kind: str, detail: str) -> str | None:
             )
         if kind == "escalated" and "high-risk" in detail:
             return gettext("Moved to level %(number)d (%(title)s): high-risk words", **words)
+        if kind == "escalated" and "conflict of interest" in detail:
+            return gettext(
+                "Moved to level %(number)d (%(title)s): no chair of the committee is free of a "
+                "conflict of interest",
+                **words,
+            )
         if kind == "escalated":
             return gettext("Moved to level %(number)d (%(title)s)", **words)
     return _shared(kind, detail)

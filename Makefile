@@ -73,8 +73,9 @@ format: $(VENV)/.test-deps
 test: $(VENV)/.test-deps system-packages $(MO)
 	$(BIN)/ruff check portal tests migrations wsgi.py
 	$(BIN)/lint-imports
-	$(MAKE) --no-print-directory pytest-sqlite
-	$(MAKE) --no-print-directory pytest-postgres
+	@# The two passes share nothing (own database, own ports), so they run side by
+	@# side, one per core; -O prints each one's output whole when it ends.
+	$(MAKE) --no-print-directory -j2 -O pytest-sqlite pytest-postgres
 
 pytest-sqlite:
 	@echo "== pytest on SQLite"

@@ -16,8 +16,10 @@ import ssl
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email import policy
+from email.header import Header
 from email.message import EmailMessage
 from email.parser import BytesHeaderParser
+from email.policy import EmailPolicy
 from email.utils import format_datetime, formataddr, parseaddr
 from pathlib import Path
 from typing import Protocol
@@ -38,6 +40,32 @@ class Transport(Protocol):
     def close(self) -> None: ...
 
 
+class _MailPolicy(EmailPolicy):
+    """policy.SMTP, except that Subject and From with non-ASCII text are encoded by the
+    legacy encoder: the modern folder drops the space where it splits encoded words, so a
+    Korean subject would read "정보를요청했습니다" for "정보를 요청했습니다"."""
+
+    def _legacy(self, name: str, value: str) -> str | None:
+        text = str(value)
+        if text.isascii() or name.lower() not in {"subject", "from"}:
+            return None
+        if name.lower() == "subject":
+            encoded = Header(text, "utf-8", header_name=name).encode(linesep=self.linesep)
+        else:
+            encoded = formataddr(parseaddr(text), charset="utf-8")
+        return f"{name}: {encoded}{self.linesep}"
+
+    def fold(self, name: str, value: str) -> str:
+        return self._legacy(name, value) or super().fold(name, value)
+
+    def fold_binary(self, name: str, value: str) -> bytes:
+        legacy = self._legacy(name, value)
+        return legacy.encode("ascii") if legacy else super().fold_binary(name, value)
+
+
+MAIL_POLICY = _MailPolicy(linesep="\r\n")
+
+
 def build(
     *,
     sender: str,
@@ -49,7 +77,7 @@ def build(
 ) -> EmailMessage:
     """The MIME message: plain text first, HTML as its alternative. The Message-ID is the
     outbox row's, so a mail sent twice (see services/outbox.py) is recognisably the same."""
-    message = EmailMessage(policy=policy.SMTP)
+    message = EmailMessage(policy=MAIL_POLICY)
     message["From"] = formataddr((sender_name, sender))
     message["To"] = to
     message["Subject"] = rendered.subject
@@ -97,13 +125,18 @@ class SmtpTransport:
                 )
             else:
                 conn = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
-                if self.security == "starttls":
-                    conn.starttls(context=context)
+        except (OSError, smtplib.SMTPException) as exc:
+            raise MailError(f"cannot reach the mail server: {exc}", unreachable=True) from None
+        try:
+            if self.security == "starttls":
+                conn.starttls(context=context)
             if self._username:
                 conn.login(self._username, self._password or "")
         except smtplib.SMTPAuthenticationError as exc:
+            conn.close()
             raise MailError(f"login refused (SMTP {exc.smtp_code})", unreachable=True) from None
         except (OSError, smtplib.SMTPException) as exc:
+            conn.close()
             raise MailError(f"cannot reach the mail server: {exc}", unreachable=True) from None
         return conn
 

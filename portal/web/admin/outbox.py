@@ -40,7 +40,6 @@ def outbox_page():  # type: ignore[no-untyped-def]
         settings=settings,
         files=written_files(settings.mail_dir) if settings.mail_to_files else [],
         file_count=count_files(settings.mail_dir) if settings.mail_to_files else 0,
-        form=PortalForm(),
     )
 
 

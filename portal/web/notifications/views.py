@@ -52,7 +52,6 @@ def notices():  # type: ignore[no-untyped-def]
         unread=any(not n.read for n in found),
         more=more,
         older=found[-1].created_at.isoformat() if more and found else None,
-        form=PortalForm(),
     )
 
 

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from portal.db import insert_for, utcnow
+from portal.db import apart, insert_for, utcnow
 from portal.models.audit import AuditEntry, AuditHead
 from portal.models.grievances import Grievance
 from portal.security import keys
@@ -122,6 +122,23 @@ def record(
     """
     new_cases = {obj.id for obj in session.new if isinstance(obj, Grievance)}
     session.flush()
+    with apart(session) as writer:  # a page view's entry: a short write of its own
+        return _append(
+            writer, actor, action, object_type, object_id, detail, now, by_member, new_cases
+        )
+
+
+def _append(
+    session: Session,
+    actor: Actor | None,
+    action: str,
+    object_type: str,
+    object_id: object,
+    detail: dict[str, Any] | None,
+    now: datetime | None,
+    by_member: bool,
+    new_cases: set[object],
+) -> AuditEntry:
     root = keys.current().index_root
     head = _lock_head(session, root, new_cases)
     body = dict(detail or {})

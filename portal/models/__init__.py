@@ -5,8 +5,10 @@ from portal.models import (  # noqa: F401
     committees,
     drafts,
     grievances,
+    improvements,
     keychecks,
     outbox,
+    surveys,
     users,
 )
 from portal.models import policies as policies

@@ -33,6 +33,7 @@ from portal.services import (
     timeline,
 )
 from portal.services.access import require_role
+from portal.services.accounts import require_confirmed
 from portal.services.duties import require_casework
 from portal.services.policies import record_policy_version
 from portal.services.triage import triage
@@ -195,6 +196,8 @@ def _authorise(actor: User, member: User | None, filing: Filing) -> None:
         if actor.id != member.id:
             raise PermissionDenied(_l("Only the member can file online for themselves."))
         require_role(actor, Role.MEMBER)
+        # Staff recording for a member vouch for them; online, the address must be proven.
+        require_confirmed(actor)
         return
     require_casework(actor)
     if channel not in STAFF_CHANNELS:

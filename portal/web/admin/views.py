@@ -1,9 +1,7 @@
 from __future__ import annotations
 
 from flask import (
-    current_app,
     flash,
-    make_response,
     redirect,
     render_template,
     request,
@@ -51,7 +49,7 @@ def invite():  # type: ignore[no-untyped-def]
     form = InviteForm()
     if form.validate_on_submit():
         try:
-            invitation = accounts.invite(
+            invited_user = accounts.invite(
                 db.session(),
                 current_user,
                 full_name=form.full_name.data or "",
@@ -64,13 +62,10 @@ def invite():  # type: ignore[no-untyped-def]
             attach_error(form, exc)
         else:
             db.commit()
-            # The configured public address, never the request's Host header.
-            base = current_app.extensions["portal.settings"].base_url.rstrip("/")
-            link = base + url_for("auth.set_password", token=invitation.token)
-            # Post/Redirect/Get: the link waits in this browser's session for the page that
-            # shows it, so Reload and Back show it again rather than resend the invitation.
-            session[INVITED_KEY] = {"user": invitation.user.id, "link": link}
-            return redirect(url_for("admin.invited", user_id=invitation.user.id), 303)
+            # The link goes by mail (the outbox); nobody else ever sees it. Post/Redirect/Get:
+            # the page that says so is a GET, so Reload sends no second invitation.
+            session[INVITED_KEY] = {"user": invited_user.id}
+            return redirect(url_for("admin.invited", user_id=invited_user.id), 303)
     return render_template("admin/invite.html", form=form), 400 if form.errors else 200
 
 
@@ -81,9 +76,7 @@ def invited(user_id: int):  # type: ignore[no-untyped-def]
     kept = session.get(INVITED_KEY) or {}
     if kept.get("user") != user_id:
         return redirect(url_for("admin.user", user_id=user_id), 303)
-    response = make_response(render_template("admin/invited.html", user=person, link=kept["link"]))
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return render_template("admin/invited.html", user=person)
 
 
 @bp.get("/users/<int:user_id>")

@@ -95,6 +95,17 @@ class SetPasswordForm(PortalForm):
     confirm = _confirm("password")
 
 
+class ForgotPasswordForm(PortalForm):
+    email = EmailField(
+        _l("Email address"),
+        validators=[
+            DataRequired(_l("Enter your email address.")),
+            Length(max=254, message=_l("An email address has at most %(max)d characters.")),
+        ],
+        description=_l("The address you sign in with."),
+    )
+
+
 class SignOutForm(PortalForm):
     """An empty form: signing out is a POST with a CSRF token."""
 

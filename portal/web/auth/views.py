@@ -17,7 +17,6 @@ from portal.web.auth.forms import (
     ChangePasswordForm,
     MailPreferenceForm,
     RegisterForm,
-    SetPasswordForm,
     SignInForm,
 )
 from portal.web.forms import attach_error, safe_next
@@ -153,25 +152,3 @@ def mail_preference():  # type: ignore[no-untyped-def]
             flash(_("Your email choice is saved."), "success")
             return redirect(url_for("auth.account"), 303)
     return _account_page(mail_form=form)
-
-
-@bp.route("/set-password/<token>", methods=["GET", "POST"])
-@public
-@limiter.limit("20 per hour", methods=["POST"])
-def set_password(token: str):  # type: ignore[no-untyped-def]
-    user = accounts.token_user(db.session(), token)
-    form = SetPasswordForm()
-    if form.validate_on_submit():
-        try:
-            user = accounts.set_password_with_token(db.session(), token, form.password.data or "")
-        except InvalidInput as exc:
-            db.rollback()
-            attach_error(form, exc)
-        else:
-            sessions.sign_in(user)
-            db.commit()
-            flash(_("Your password is set and you are signed in."), "success")
-            return redirect(url_for(start_page(user.roles)), 303)
-    return render_template("auth/set_password.html", form=form, user=user), (
-        400 if form.errors else 200
-    )

@@ -22,6 +22,7 @@ def init_web(app: Flask) -> None:
     from portal.web.notifications import bp as notifications_bp
     from portal.web.oversight import bp as oversight_bp
     from portal.web.public import bp as public_bp
+    from portal.web.survey import bp as survey_bp
     from portal.web.uploads import PortalRequest
 
     app.request_class = PortalRequest
@@ -40,6 +41,7 @@ def init_web(app: Flask) -> None:
         oversight_bp,
         public_bp,
         notifications_bp,
+        survey_bp,
     ):
         app.register_blueprint(bp)
     app.before_request(_refuse_nul)

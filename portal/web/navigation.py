@@ -32,6 +32,7 @@ ITEMS = [
     NavItem("member.file", _l("File a grievance"), frozenset({Role.MEMBER})),
     NavItem("committee.queue_page", _l("Case queue"), COMMITTEE_ROLES),
     NavItem("committee.record", _l("Record a grievance"), frozenset({Role.REVIEWER, Role.CHAIR})),
+    NavItem("committee.survey_results_page", _l("Survey results"), frozenset({Role.CHAIR})),
     NavItem("admin.users", _l("Users"), frozenset({Role.ADMIN})),
     NavItem("admin.committees_page", _l("Committees"), frozenset({Role.ADMIN})),
     NavItem("admin.panel", _l("Grievance panel"), frozenset({Role.ADMIN})),

@@ -40,12 +40,18 @@ MATRIX: list[tuple[str, set[object]]] = [
     ("/sign-in", {"*"}),
     ("/register", {"*"}),
     ("/register/done", {"*"}),
+    ("/forgot-password", {"*"}),
+    ("/forgot-password/sent", {"*"}),
+    ("/you-said-we-did", {"*"}),
+    ("/survey/thanks", {"*"}),
     ("/policies/", {"*"}),
     ("/account", {Role.MEMBER, Role.REVIEWER, Role.CHAIR, Role.PANEL, Role.ADMIN, Role.AUDITOR}),
     ("/my/grievances", {Role.MEMBER}),
     ("/grievances/new", {Role.MEMBER}),
     ("/committee/record", {Role.REVIEWER, Role.CHAIR}),
     ("/committee/queue", {Role.REVIEWER, Role.CHAIR, Role.PANEL}),
+    ("/committee/survey-results", {Role.CHAIR}),
+    ("/committee/improvements/new", {Role.CHAIR}),
     ("/policies/ethics", {"*"}),
     ("/admin/users", {Role.ADMIN}),
     ("/admin/users/invite", {Role.ADMIN}),
@@ -193,6 +199,7 @@ POSTS = [
     ("/admin/users/invite", {Role.ADMIN}),
     ("/admin/committees", {Role.ADMIN}),
     ("/admin/panel", {Role.ADMIN}),
+    ("/committee/improvements/new", {Role.CHAIR}),
 ]
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from wtforms import SelectChoice, StringField, TextAreaField
-from wtforms.validators import Length
+from wtforms.validators import DataRequired, Length
 
 from portal.i18n import LANGUAGES, _l
 from portal.policies.texts import localize
@@ -12,19 +12,21 @@ from portal.services.improvements import MAX_BODY, MAX_TITLE
 from portal.web.committee.work_forms import MultiCheckboxField
 from portal.web.forms import PortalForm
 
-LANGUAGE_NAMES = {"en": _l("English"), "ko": _l("Korean")}
+# Whole labels per language: the switcher in every page already says "English" by itself.
+TITLES = {"en": _l("Title in English"), "ko": _l("Title in Korean")}
+BODIES = {"en": _l("What changed, in English"), "ko": _l("What changed, in Korean")}
 
 
 def _title(language: str) -> StringField:
     return StringField(
-        _l("Title in %(language)s", language=LANGUAGE_NAMES[language]),
+        TITLES[language],
         validators=[Length(max=MAX_TITLE, message=_l("Keep the title under %(max)d characters."))],
     )
 
 
 def _body(language: str) -> TextAreaField:
     return TextAreaField(
-        _l("What changed, in %(language)s", language=LANGUAGE_NAMES[language]),
+        BODIES[language],
         validators=[Length(max=MAX_BODY, message=_l("Please keep this under %(max)d characters."))],
         description=_l(
             "What members told us, and what we changed. Plain text; a blank line starts a "
@@ -36,6 +38,7 @@ def _body(language: str) -> TextAreaField:
 class ImprovementForm(PortalForm):
     categories = MultiCheckboxField(
         _l("Kinds of grievance it concerns"),
+        validators=[DataRequired(_l("Tick at least one kind of grievance."))],
         description=_l("Members who filed a grievance of these kinds are told of the note."),
     )
     title_en = _title("en")

@@ -123,25 +123,34 @@ def confirm(user: User, now: datetime) -> None:
 
 
 def _mail(
-    session: Session, user: User, template: str, token: str, purpose: Purpose, now: datetime
+    session: Session,
+    user: User,
+    template: str,
+    token: str,
+    purpose: Purpose,
+    now: datetime,
+    language: str | None = None,
 ) -> None:
     outbox.enqueue(
         session,
         to=user,
         template=template,
         context={"token": token, "expires": (now + LIFETIMES[purpose]).isoformat()},
-        language=user.language,
+        language=user.language or language,
         now=now,
     )
 
 
-def send_confirmation(session: Session, user: User, now: datetime | None = None) -> None:
-    """Mail `user` a link that confirms their address (a new account, or "send it again")."""
+def send_confirmation(
+    session: Session, user: User, language: str | None = None, now: datetime | None = None
+) -> None:
+    """Mail `user` a link that confirms their address (a new account, or "send it again"),
+    in their language, else `language` (the page they registered on)."""
     now = now or utcnow()
     if user.email_confirmed_at is not None:
         return
     token = issue(session, user, Purpose.CONFIRM, now)
-    _mail(session, user, "address_confirm", token, Purpose.CONFIRM, now)
+    _mail(session, user, "address_confirm", token, Purpose.CONFIRM, now, language)
     audit.record(session, user, "account.confirmation_sent", "user", user.id, now=now)
 
 

@@ -66,6 +66,7 @@ def register(
     password: str,
     mode: str,
     claim_code: str = "",
+    language: str | None = None,
     now: datetime | None = None,
 ) -> User | None:
     """Open registration of a member account; None when the address or member number
@@ -117,7 +118,8 @@ def register(
     session.add(user)
     session.flush()
     audit.record(session, user, "account.registered", "user", user.id, now=now)
-    account_links.send_confirmation(session, user, now=now)
+    # The confirmation comes in the language the person registered in.
+    account_links.send_confirmation(session, user, language=language, now=now)
     claims.claim_recorded_cases(session, user, claim_code, now=now)
     return user
 
@@ -250,6 +252,7 @@ def invite(
     email: str,
     member_number: str | None,
     roles: set[Role],
+    language: str | None = None,
     now: datetime | None = None,
 ) -> User:
     """An administrator creates an account; the person is mailed a one-time link that sets
@@ -264,7 +267,14 @@ def invite(
     if not full_name.strip():
         raise InvalidInput(_l("Enter the person's full name."), "full_name")
     duties.check_roles(session, None, roles)
-    user = User(email=email, email_key=email_key, full_name=full_name.strip(), member_number=number)
+    user = User(
+        email=email,
+        email_key=email_key,
+        full_name=full_name.strip(),
+        member_number=number,
+        # The administrator's choice for the invitation; the person may change it.
+        language=language if language in LANGUAGES else None,
+    )
     user.set_roles(roles or {Role.MEMBER})
     session.add(user)
     session.flush()

@@ -27,6 +27,7 @@ from portal.web.admin.forms import (
 )
 from portal.web.confirm import Confirmation, ConfirmForm, confirmation_page, unconfirmed
 from portal.web.forms import PortalForm, attach_error
+from portal.web.language import association_default
 
 admin_only = roles(Role.ADMIN)
 INVITED_KEY = "invited"
@@ -47,6 +48,8 @@ def users():  # type: ignore[no-untyped-def]
 @admin_only
 def invite():  # type: ignore[no-untyped-def]
     form = InviteForm()
+    if not form.is_submitted():
+        form.language.data = association_default()
     if form.validate_on_submit():
         try:
             invited_user = accounts.invite(
@@ -56,6 +59,7 @@ def invite():  # type: ignore[no-untyped-def]
                 email=form.email.data or "",
                 member_number=form.member_number.data,
                 roles={Role(r) for r in form.roles.data or []},
+                language=form.language.data,
             )
         except InvalidInput as exc:
             db.rollback()

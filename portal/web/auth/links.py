@@ -24,6 +24,7 @@ from portal.web.auth import bp
 from portal.web.auth.forms import ForgotPasswordForm, SetPasswordForm
 from portal.web.forms import PortalForm, attach_error, safe_next
 from portal.web.home import start_page
+from portal.web.language import current_language
 
 # Every answer to the reset form takes at least this long: the work for an address with an
 # account (a token, a mail in the outbox, an audit entry) hides inside it.
@@ -105,7 +106,7 @@ def send_confirmation_again():  # type: ignore[no-untyped-def]
     target = safe_next(request.form.get("next")) or url_for("auth.account")
     if form.validate_on_submit():
         if current_user.email_confirmed_at is None:
-            account_links.send_confirmation(db.session(), current_user)
+            account_links.send_confirmation(db.session(), current_user, current_language())
             db.commit()
             flash(
                 _(

@@ -21,6 +21,7 @@ from portal.web.auth.forms import (
 )
 from portal.web.forms import attach_error, safe_next
 from portal.web.home import start_page
+from portal.web.language import current_language
 
 
 def _registration_mode() -> str:
@@ -45,6 +46,7 @@ def register():  # type: ignore[no-untyped-def]
                 password=form.password.data or "",
                 mode=_registration_mode(),
                 claim_code=form.claim_code.data or "",
+                language=current_language(),
             )
             db.commit()
         except InvalidInput as exc:

@@ -25,7 +25,7 @@ from portal.mail.transport import FileTransport, SmtpTransport
 from portal.models.outbox import OutboxMessage
 from portal.models.users import User
 from portal.security import keys as keyring
-from portal.services import outbox
+from portal.services import outbox, outbox_admin
 from tests.conftest import Browser, csrf_token, make_settings, migrate
 from tests.factories import PASSWORD, make_user
 from tests.mail.conftest import free_port, worker_for
@@ -116,11 +116,11 @@ def test_a_retry_needs_a_failed_message_and_an_administrator(app, session):
     admin = make_user(session, Role.ADMIN)
     member = make_user(session, Role.MEMBER)
     with pytest.raises(Exception, match="permission"):
-        outbox.retry(session, member, str(message.id))
+        outbox_admin.retry(session, member, str(message.id))
     with pytest.raises(Exception, match="Only a message that failed"):
-        outbox.retry(session, admin, str(message.id))
+        outbox_admin.retry(session, admin, str(message.id))
     with pytest.raises(Exception, match="could not find"):
-        outbox.retry(session, admin, "not-a-uuid")
+        outbox_admin.retry(session, admin, "not-a-uuid")
 
 
 def test_a_refused_recipient_fails_at_once_and_the_error_names_no_address(app, session, smtp):

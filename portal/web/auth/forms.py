@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from wtforms import EmailField, PasswordField, RadioField, StringField
+from wtforms import EmailField, PasswordField, RadioField, SelectChoice, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from portal.i18n import _l
@@ -103,8 +103,8 @@ class MailPreferenceForm(PortalForm):
     mail = RadioField(
         _l("What should we also send you by email?"),
         choices=[
-            (MAIL_ALL, _l("Everything that happens on my grievances")),
-            (MAIL_IMPORTANT, _l("Only decisions and requests for information")),
+            SelectChoice(MAIL_ALL, _l("Everything that happens on my grievances")),
+            SelectChoice(MAIL_IMPORTANT, _l("Only decisions and requests for information")),
         ],
         validators=[DataRequired(_l("Choose one of the options shown."))],
         description=_l("Everything is always listed under “Notifications” in the portal."),

@@ -179,7 +179,7 @@ def test_a_worker_stops_sending_from_a_batch_before_its_lease_runs_out(app, sess
 
 
 def test_without_a_mail_server_development_writes_eml_files_the_admin_page_lists(
-    app, session, runner
+    app, session, runner, mail_files
 ):
     settings = app.extensions["portal.settings"]
     assert isinstance(transport_for(settings), FileTransport)
@@ -188,7 +188,7 @@ def test_without_a_mail_server_development_writes_eml_files_the_admin_page_lists
     assert isinstance(transport_for(production), SmtpTransport)
     assert transport_for(production).host == "127.0.0.1"  # type: ignore[attr-defined]
 
-    before = set(settings.mail_dir.glob("*.eml")) if settings.mail_dir.exists() else set()
+    before = set(mail_files.glob("*.eml")) if mail_files.exists() else set()
     [message] = queue(session, template="decision_made", final=True, appeal_due=None)
     result = runner.invoke(args=["outbox", "send"])
     assert result.exit_code == 0, result.output
@@ -196,7 +196,7 @@ def test_without_a_mail_server_development_writes_eml_files_the_admin_page_lists
         "outbox: 1 sent, 0 failed, 0 waiting",
         "  sent: 1 decision_made",
     ]
-    [written] = set(settings.mail_dir.glob("*.eml")) - before
+    [written] = set(mail_files.glob("*.eml")) - before
     assert written.stat().st_mode & 0o777 == 0o600
     assert b"GRV-2026-000001: a decision has been made" in written.read_bytes()
 

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.db import apart, utcnow
@@ -176,7 +176,8 @@ def resume_session(
     if not token:
         return None
     now = now or utcnow()
-    row = session.get(UserSession, _digest(token))
+    # The session and its user in one statement (every request asks).
+    row = session.get(UserSession, _digest(token), options=[joinedload(UserSession.user)])
     if row is None or row.revoked_at is not None or row.user_id != user_id:
         return None
     if now - row.last_seen_at > max_age or not row.user.active:

@@ -1,4 +1,12 @@
 """Every model, imported so the metadata (and Alembic) sees all tables."""
 
-from portal.models import audit, committees, drafts, grievances, keychecks, users  # noqa: F401
+from portal.models import (  # noqa: F401
+    audit,
+    committees,
+    drafts,
+    grievances,
+    keychecks,
+    outbox,
+    users,
+)
 from portal.models import policies as policies

@@ -25,6 +25,9 @@ class User(Base):
     timezone: Mapped[str | None] = mapped_column(sa.String(64))
     # The language the person chose for the portal; None: follow their browser.
     language: Mapped[str | None] = mapped_column(sa.String(8))
+    # Which notifications also come by email: "all", or "important" (decisions and requests
+    # for information only). Every notification is shown in the portal either way.
+    mail_preference: Mapped[str] = mapped_column(sa.String(20), default="all", server_default="all")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

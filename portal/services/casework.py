@@ -22,7 +22,7 @@ from portal.domain.workflow import Status
 from portal.i18n import _l
 from portal.models.grievances import Grievance, InternalNote, Message
 from portal.models.users import User
-from portal.services import audit, timeline
+from portal.services import audit, notify, timeline
 from portal.services.casefile import Standing
 
 MAX_NOTE = 10000
@@ -165,6 +165,7 @@ def send_reply(
         and standing.can(case.status, Status.UNDER_REVIEW)
     ):
         walk(session, actor, case, standing, [Status.UNDER_REVIEW], now)
+    notify.committee_wrote(session, case, now)
     audit.record(
         session,
         actor,
@@ -221,6 +222,7 @@ def request_information(
         now=now,
     )
     case.paused_at = now
+    notify.information_requested(session, case, now)
     audit.record(
         session,
         actor,

@@ -26,6 +26,7 @@ from portal.services import (
     audit,
     claims,
     evidence,
+    notify,
     recording,
     recusals,
     references,
@@ -316,6 +317,8 @@ def file_grievance(
         _escalate_high_risk(session, case, policies, now)
     # A case naming (or filed by) every chair of its committee goes where someone may act.
     recusals.hand_on(session, case, policies, None, now)
+    notify.case_acknowledged(session, case, now)
+    notify.new_case(session, case, now)
     record_policy_version(session, policies, now=now)
     session.flush()
     return case

@@ -29,7 +29,7 @@ from portal.i18n import _l
 from portal.models.grievances import Decision, Grievance, PanelSeat, PanelVote
 from portal.models.users import User
 from portal.policies.types import PolicySet
-from portal.services import audit, casefile, casework, conflicts, timeline
+from portal.services import audit, casefile, casework, conflicts, notify, timeline
 from portal.services.casefile import Standing
 from portal.services.cases import resume_clock
 
@@ -267,6 +267,7 @@ def _decide(
     # As services/decisions.py tells the member of a decision, naming the panel as its maker
     # (web/casework_events.py words it), so the timeline does not credit the committee.
     timeline.add_event(case, "decided", actor, detail=f"Panel decision: {outcome}", now=now)
+    notify.decision_made(session, case, now)
     audit.record(
         session,
         actor,

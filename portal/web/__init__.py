@@ -19,6 +19,7 @@ def init_web(app: Flask) -> None:
     from portal.web.committee import bp as committee_bp
     from portal.web.home import bp as home_bp
     from portal.web.member import bp as member_bp
+    from portal.web.notifications import bp as notifications_bp
     from portal.web.oversight import bp as oversight_bp
     from portal.web.public import bp as public_bp
     from portal.web.uploads import PortalRequest
@@ -30,7 +31,16 @@ def init_web(app: Flask) -> None:
     limiter.init_app(app)
     login_manager.init_app(app)
     sessions.init_app(app)
-    for bp in (home_bp, auth_bp, member_bp, committee_bp, admin_bp, oversight_bp, public_bp):
+    for bp in (
+        home_bp,
+        auth_bp,
+        member_bp,
+        committee_bp,
+        admin_bp,
+        oversight_bp,
+        public_bp,
+        notifications_bp,
+    ):
         app.register_blueprint(bp)
     app.before_request(_refuse_nul)
     app.before_request(_refresh_keys)

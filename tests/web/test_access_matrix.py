@@ -54,6 +54,11 @@ MATRIX: list[tuple[str, set[object]]] = [
     ("/admin/committees/{committee}", {Role.ADMIN}),
     ("/admin/panel", {Role.ADMIN}),
     ("/oversight/audit", {Role.AUDITOR}),
+    ("/admin/outbox", {Role.ADMIN}),
+    (
+        "/notifications",
+        {Role.MEMBER, Role.REVIEWER, Role.CHAIR, Role.PANEL, Role.ADMIN, Role.AUDITOR},
+    ),
 ]
 
 

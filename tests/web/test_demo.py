@@ -12,7 +12,9 @@ from portal.models.users import User
 from tests.conftest import Browser
 
 
-def test_demo_seed_creates_the_association_once_and_prints_every_sign_in(app, runner, session):
+def test_demo_seed_creates_the_association_once_and_prints_every_sign_in(
+    app, runner, session, mail_files
+):
     first = runner.invoke(args=["demo", "seed"])
     assert first.exit_code == 0, first.output
     assert "Seeded the demo association: 25 accounts, 15 grievances." in first.output
@@ -38,6 +40,13 @@ def test_demo_seed_creates_the_association_once_and_prints_every_sign_in(app, ru
     assert browser.sign_in(email, password).status_code == 303
     html = browser.get("/my/grievances").get_data(as_text=True)
     assert "Charged twice for this year" in html and "bank-statement.txt" not in html
+    assert re.search(r'Notifications <span class="badge">\d+', html)
+
+    # The demo leaves its mail in the outbox; `make run` sends it once (to files, no server).
+    sent = runner.invoke(args=["outbox", "send"])
+    summary = re.match(r"outbox: (\d+) sent, 0 failed, 0 waiting", sent.output)
+    assert summary and int(summary.group(1)) > 15, sent.output
+    assert "15 case_acknowledged" in sent.output and "decision_made" in sent.output
 
 
 def test_the_demo_seeds_on_the_seoul_example_set(app, session):

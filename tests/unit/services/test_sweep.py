@@ -236,10 +236,11 @@ def test_flask_sla_sweep_prints_what_it_did_and_a_second_run_does_nothing(
     session.commit()
     first = runner.invoke(args=["sla", "sweep", "--at", "2026-03-03T10:00:00+0000"])
     assert first.exit_code == 0, first.output
-    assert first.output.strip() == (
-        "sla sweep: 2 open cases checked, 0 marked due soon, 1 breached, 1 escalated (1 to level 2)"
-    )
+    assert first.output.splitlines() == [
+        "sla sweep: 2 open cases checked, 0 marked due soon, 1 breached, 1 escalated (1 to level 2)",
+        "survey sweep: 0 surveys sent, 0 reminders",
+    ]
     second = runner.invoke(args=["sla", "sweep", "--at", "2026-03-03T10:00:00+0000"])
-    assert second.output.strip() == (
+    assert second.output.splitlines()[0] == (
         "sla sweep: 2 open cases checked, 0 marked due soon, 0 breached, 0 escalated"
     )

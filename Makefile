@@ -57,6 +57,7 @@ run: $(VENV)/.run-deps $(MO)
 	@$(BIN)/alembic upgrade head
 	@$(BIN)/flask demo seed
 	@$(BIN)/flask sla sweep  # in production, cron runs it every minute
+	@$(BIN)/flask files sweep  # uploads a killed worker left behind; cron, every hour
 	@echo "Serving the portal at http://127.0.0.1:$(PORT) (Ctrl+C stops it)"
 	@[ -z "$${PORTAL_BASE_URL:-}" ] || echo "Links in invitations and mail use $$PORTAL_BASE_URL"
 	@exec $(BIN)/gunicorn --workers 2 --bind 127.0.0.1:$(PORT) wsgi:app

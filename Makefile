@@ -63,16 +63,16 @@ run: $(VENV)/.run-deps $(MO)
 	@exec $(BIN)/gunicorn --workers 2 --bind 127.0.0.1:$(PORT) wsgi:app
 
 lint: $(VENV)/.test-deps
-	$(BIN)/ruff check portal tests migrations wsgi.py
-	$(BIN)/ruff format --check portal tests migrations wsgi.py
+	$(BIN)/ruff check portal tests migrations bench wsgi.py
+	$(BIN)/ruff format --check portal tests migrations bench wsgi.py
 	$(BIN)/lint-imports
 
 format: $(VENV)/.test-deps
-	$(BIN)/ruff format portal tests migrations wsgi.py
-	$(BIN)/ruff check --fix portal tests migrations wsgi.py
+	$(BIN)/ruff format portal tests migrations bench wsgi.py
+	$(BIN)/ruff check --fix portal tests migrations bench wsgi.py
 
 test: $(VENV)/.test-deps system-packages $(MO)
-	$(BIN)/ruff check portal tests migrations wsgi.py
+	$(BIN)/ruff check portal tests migrations bench wsgi.py
 	$(BIN)/lint-imports
 	@# The two passes share nothing (own database, own ports), so they run side by
 	@# side, one per core; -O prints each one's output whole when it ends.

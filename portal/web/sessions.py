@@ -12,7 +12,6 @@ from portal.extensions import login_manager
 from portal.i18n import _l
 from portal.models.users import User
 from portal.services import accounts
-from portal.web import unavailable
 
 SESSION_KEY = "sid"
 # Kept across sign-in and sign-out: a visitor who chose Korean keeps reading Korean.
@@ -26,8 +25,6 @@ def init_app(app: Flask) -> None:
 
     @login_manager.user_loader
     def _load(user_id: str) -> User | None:
-        if unavailable.database_down():
-            return None  # the outage page is rendered for a visitor, without a query
         settings = current_app.extensions["portal.settings"]
         try:
             uid = int(user_id)

@@ -16,16 +16,15 @@ import contextlib
 import logging
 
 import sqlalchemy as sa
-from flask import g, jsonify, make_response, render_template, request
+from flask import Flask, g, jsonify, make_response, render_template, request
 
 from portal import db
+from portal.extensions import login_manager
 from portal.i18n import _l
 
 log = logging.getLogger("portal.database")
 
 RETRY_AFTER_SECONDS = 10
-# Set while the page is rendered: the user loader then answers "nobody" without a query.
-FLAG = "portal_database_unavailable"
 TITLE = _l("The grievance portal is briefly unavailable")
 
 
@@ -48,9 +47,12 @@ def is_unavailable(exc: BaseException | None) -> bool:
     return False
 
 
-def database_down() -> bool:
-    """True while the 503 page is being rendered (see FLAG)."""
-    return bool(g.get(FLAG))
+def _as_visitor() -> None:
+    """Render this one page for a visitor: the signed-in person cannot be loaded (or their
+    roles refreshed) without the database. Flask-Login keeps the request's user in `g`; its
+    own setter puts the anonymous user there, leaving the session cookie as it is, so the
+    person is still signed in on the next request."""
+    login_manager._update_request_context_with_user(None)
 
 
 def _reason(exc: BaseException) -> str:
@@ -66,7 +68,7 @@ def _reason(exc: BaseException) -> str:
 
 def unavailable_page(exc: BaseException):  # type: ignore[no-untyped-def]
     original = getattr(exc, "original_exception", None) or exc
-    g.setdefault(FLAG, True)
+    _as_visitor()
     log.warning(
         "database unavailable on %s %s: %s", request.method, request.path, _reason(original)
     )
@@ -79,3 +81,29 @@ def unavailable_page(exc: BaseException):  # type: ignore[no-untyped-def]
         response = make_response(render_template("errors/unavailable.html", title=TITLE), 503)
     response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
+
+
+def init_app(app: Flask) -> None:
+    @app.teardown_request
+    def _close_quietly(_exc: BaseException | None) -> None:
+        """Close the request's session before portal.db's own teardown does (request
+        teardowns run before the app context's). When the server went away after the page was made, the closing
+        ROLLBACK fails; nothing uncommitted mattered by then (write views commit before they
+        answer), so the connection is thrown away and the page the person asked for is
+        served rather than turned into a 500 on its way out."""
+        session = g.get("db_session")
+        if session is None:
+            return
+        try:
+            session.close()
+        except sa.exc.SQLAlchemyError as exc:
+            if not is_unavailable(exc):
+                raise
+            log.warning(
+                "database connection lost at the end of %s %s: %s",
+                request.method,
+                request.path,
+                _reason(exc),
+            )
+            with contextlib.suppress(sa.exc.SQLAlchemyError):
+                session.invalidate()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import time
 
+import flask
 import sqlalchemy as sa
 
 from portal.db import database
@@ -128,7 +129,7 @@ def test_a_connection_dropped_in_the_middle_of_a_filing_is_a_503_and_sending_aga
 
     def drop_on_the_audit_insert(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
         if statement.startswith("INSERT INTO audit_entries"):
-            portal.proxy.drop()  # the server is gone while the filing's transaction is open
+            portal.proxy.cut()  # the server is gone while the filing's transaction is open
 
     sa.event.listen(engine, "before_cursor_execute", drop_on_the_audit_insert)
     try:
@@ -137,6 +138,7 @@ def test_a_connection_dropped_in_the_middle_of_a_filing_is_a_503_and_sending_aga
         sa.event.remove(engine, "before_cursor_execute", drop_on_the_audit_insert)
     assert portal.count(sa.select(sa.func.count()).select_from(Grievance)) == 0
 
+    portal.proxy.restore()
     # Back, and Send again: filed once, and the same form sent a third time finds it.
     again = member.client.post(review_url, data=send)
     assert again.status_code == 303 and "/acknowledgement" in again.headers["Location"]
@@ -144,3 +146,19 @@ def test_a_connection_dropped_in_the_middle_of_a_filing_is_a_503_and_sending_aga
         member.client.post(review_url, data=send).headers["Location"] == (again.headers["Location"])
     )
     assert portal.count(sa.select(sa.func.count()).select_from(Grievance)) == 1
+
+
+def test_a_connection_lost_after_the_page_was_made_still_serves_it(proxied_portal, caplog):
+    """The server goes away between the last query and the end of the request (the session's
+    closing rollback fails): the page the person asked for is still served."""
+    portal = proxied_portal
+    member = signed_in_member(portal)
+
+    def cut_before_teardown(sender, response):  # type: ignore[no-untyped-def]
+        portal.proxy.drop()
+
+    with flask.request_finished.connected_to(cut_before_teardown, portal.app):
+        page = member.get("/grievances/new")  # reads, commits nothing
+    assert page.status_code == 200 and "File a grievance" in page.get_data(as_text=True)
+    assert "database connection lost at the end of GET /grievances/new" in caplog.text
+    assert member.get("/my/grievances").status_code == 200

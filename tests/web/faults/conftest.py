@@ -61,6 +61,11 @@ class TcpProxy:
         self._thread = threading.Thread(target=self._accept, args=(listener,), daemon=True)
         self._thread.start()
 
+    def reopen(self) -> None:
+        """Answer again if cut (a test may end in the middle of an outage)."""
+        if self._listener is None:
+            self.restore()
+
     def cut(self) -> None:
         self._stop.set()
         if self._thread is not None:
@@ -152,13 +157,12 @@ class ProxiedPortal:
             engine.dispose()
 
 
-@pytest.fixture
-def proxied_portal(tmp_path: Path) -> Iterator[ProxiedPortal]:
-    """A portal on its own committed PostgreSQL database, reached through a TcpProxy; it
-    has the policy's committees and a member, filer@example.org."""
+@pytest.fixture(scope="module")
+def _proxied_portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProxiedPortal]:
     import portal.models  # noqa: F401  (registers every table)
 
     assert PG_BASE
+    tmp_path = tmp_path_factory.mktemp("outage")
     with postgres_database("portal_outage") as url, keys_restored():
         engine = make_engine(url)
         Base.metadata.create_all(engine)
@@ -178,6 +182,16 @@ def proxied_portal(tmp_path: Path) -> Iterator[ProxiedPortal]:
         finally:
             proxy.close()
             database(app).engine.dispose()
+
+
+@pytest.fixture
+def proxied_portal(_proxied_portal: ProxiedPortal) -> Iterator[ProxiedPortal]:
+    """A portal on its own committed PostgreSQL database (one per test module), reached
+    through a TcpProxy; it has the policy's committees and a member, filer@example.org.
+    Each test gets it with the proxy open and an empty connection pool."""
+    yield _proxied_portal
+    _proxied_portal.proxy.reopen()
+    database(_proxied_portal.app).engine.dispose()
 
 
 # --- a full disk -----------------------------------------------------------------

@@ -12,12 +12,14 @@ import time
 import flask
 import sqlalchemy as sa
 
+from portal import create_app
 from portal.db import database
 from portal.models.grievances import Grievance
-from tests.conftest import Browser, csrf_token, form_tokens
+from portal.security import keys as keyring
+from tests.conftest import Browser, csrf_token, form_tokens, make_settings
 from tests.factories import PASSWORD
 from tests.web.conftest import FIELDS
-from tests.web.faults.conftest import ProxiedPortal, needs_postgres
+from tests.web.faults.conftest import ProxiedPortal, keys_restored, needs_postgres
 
 pytestmark = needs_postgres
 
@@ -162,3 +164,32 @@ def test_a_connection_lost_after_the_page_was_made_still_serves_it(proxied_porta
     assert page.status_code == 200 and "File a grievance" in page.get_data(as_text=True)
     assert "database connection lost at the end of GET /grievances/new" in caplog.text
     assert member.get("/my/grievances").status_code == 200
+
+
+def test_a_worker_started_during_the_outage_waits_for_the_database_then_checks_its_keys(
+    proxied_portal, tmp_path, caplog
+):
+    """gunicorn replaces a worker while the database is down: it must start (a worker that
+    fails to boot stops gunicorn altogether), answer with the outage page, and check its
+    keys before serving anything once the database is back."""
+    portal = proxied_portal
+    settings = portal.app.extensions["portal.settings"]
+    other = tmp_path / "other"
+    keyring.init_keys(other / "keys")  # well-formed keys, not this database's
+    portal.proxy.cut()
+    with keys_restored():
+        late = create_app(make_settings(settings.instance_path, settings.resolved_database_url))
+        wrong = create_app(make_settings(other, settings.resolved_database_url))
+    try:
+        assert "keys will be checked on the first request" in caplog.text
+        assert_outage_page(late.test_client().get("/sign-in"))
+        portal.proxy.restore()
+        assert late.test_client().get("/sign-in").status_code == 200
+        with keys_restored():
+            keyring.install(wrong.extensions["portal.keys"])
+            refused = wrong.test_client().get("/sign-in")
+        assert refused.status_code == 500
+        assert "not the one this database was set up with" in caplog.text
+    finally:
+        for app in (late, wrong):
+            database(app).engine.dispose()

@@ -52,7 +52,7 @@ def render_error(status: int, message: str | None = None, incident: str | None =
     try:
         # A failed request must not leave half a change for the error page to commit.
         if request:
-            db.session().rollback()
+            db.rollback()
         if request and wants_json():
             title = TITLES.get(status, _l("Something went wrong"))
             return jsonify(error=str(message or title)), status

@@ -74,7 +74,7 @@ def unavailable_page(exc: BaseException):  # type: ignore[no-untyped-def]
     )
     # Give the broken connection back to the pool (which discards it), without raising again.
     with contextlib.suppress(sa.exc.SQLAlchemyError):
-        db.session().rollback()
+        db.rollback()
     if request.is_json:
         response = make_response(jsonify(error=str(TITLE)), 503)
     else:

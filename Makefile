@@ -66,7 +66,7 @@ run: $(VENV)/.run-deps $(MO)
 # folder, under 16 users. Root and PostgreSQL needed; FAULTS_ARGS="--duration 10" smoke-runs it.
 FAULTS_ARGS ?=
 bench-faults: $(VENV)/.run-deps $(MO)
-	$(BIN)/python -m bench.faults $(FAULTS_ARGS)
+	$(BIN)/python -m bench.faults --json bench/results/faults.json $(FAULTS_ARGS)
 
 lint: $(VENV)/.test-deps
 	$(BIN)/ruff check portal tests migrations bench wsgi.py

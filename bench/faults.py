@@ -38,21 +38,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench import server
+from bench import faults_system, server
 from bench.faults_users import NO_ANSWER, Record, sign_in_all, start_users
 
-PORTS = range(8200, 8300)
+PORTS = range(8200, 8299)  # 8299: the restart scenario's PostgreSQL
 SCENARIOS = ("load", "kill", "restart", "full")
 TMPFS_SIZE, TMPFS_ROOM = "1m", 350 * 1024  # about three filings of room after the demo
-FAULTS_CLUSTER, FAULTS_PG_PORT = (
-    "faults",
-    8299,
-)  # the restart scenario's own PostgreSQL  # the demo's files, then about eight filings with their statement
-
-
-def _system(*command: str) -> subprocess.CompletedProcess[str]:
-    """A system command (mount, umount, pg_ctlcluster), found on PATH as an operator's is."""
-    return subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
 
 
 @dataclass
@@ -69,7 +60,7 @@ def instance_for(
     """A fresh PostgreSQL instance with the demo association, as `make run` leaves it."""
     url = server.pg_database(f"portal_faults_{name}", fresh=True, server=pg)
     # A tmpfs a previous run left mounted would stop the instance folder being made afresh.
-    _system("umount", "-l", str(server.WORK / f"faults-{name}" / "evidence"))
+    faults_system.system("umount", "-l", str(server.WORK / f"faults-{name}" / "evidence"))
     instance = server.prepare(f"faults-{name}", url, fresh=True)
     if evidence is not None:
         evidence(instance.path / "evidence")
@@ -213,49 +204,13 @@ def run_kill(duration: float) -> Outcome:
     return Outcome("kill", ok, verdict, figures)
 
 
-def _pg_version() -> str:
-    return sorted(os.listdir("/etc/postgresql"))[-1]
-
-
-def _cluster(name: str, action: str) -> None:
-    done = _system("pg_ctlcluster", "--skip-systemctl-redirect", _pg_version(), name, action)
-    if done.returncode != 0:
-        raise server.BenchError(f"pg_ctlcluster {name} {action} failed: {done.stderr.strip()}")
-
-
-@contextmanager
-def restartable_postgres(shared: bool) -> Iterator[tuple[str, str]]:
-    """(server URL, cluster name) of the PostgreSQL the scenario restarts.
-
-    Restarting the machine's `main` cluster cuts every other user of it, test suites of
-    other checkouts included; by default the scenario runs on a cluster of its own, `faults`
-    on port FAULTS_PG_PORT (created once, trust on loopback; stopped afterwards)."""
-    if shared:
-        yield server.PG_SERVER, "main"
-        return
-    if not (Path("/etc/postgresql") / _pg_version() / FAULTS_CLUSTER).exists():
-        made = _system(
-            "pg_createcluster", _pg_version(), FAULTS_CLUSTER, "--port", str(FAULTS_PG_PORT),
-            "--", "--auth-local=trust", "--auth-host=trust",
-        )  # fmt: skip
-        if made.returncode != 0:
-            raise server.BenchError(f"pg_createcluster failed: {made.stderr.strip()}")
-    running = _system("pg_ctlcluster", _pg_version(), FAULTS_CLUSTER, "status").returncode == 0
-    if not running:
-        _cluster(FAULTS_CLUSTER, "start")
-    try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{FAULTS_PG_PORT}/", FAULTS_CLUSTER
-    finally:
-        _cluster(FAULTS_CLUSTER, "stop")
-
-
 def run_restart(duration: float, shared: bool = False) -> Outcome:
-    with restartable_postgres(shared) as (pg, cluster):
+    with faults_system.restartable_postgres(shared) as (pg, cluster):
         instance, record = instance_for("restart", pg=pg), Record()
         with loaded(instance, record) as (srv, _started):
             time.sleep(duration / 3)
             began = time.monotonic()
-            _cluster(cluster, "restart")
+            faults_system.cluster(cluster, "restart")
             back = time.monotonic()
             time.sleep(duration * 2 / 3)
             log = srv.log.read_text(errors="replace")
@@ -307,23 +262,6 @@ def _restart_outcome(figures: dict[str, Any]) -> Outcome:
     return Outcome("restart", ok, verdict, figures)
 
 
-def _mount(path: Path, size: str, remount: bool = False) -> None:
-    path.mkdir(parents=True, exist_ok=True)
-    options = f"{'remount,' if remount else ''}size={size},mode=0700"
-    done = _system("mount", "-t", "tmpfs", "-o", options, "tmpfs", str(path))
-    if done.returncode != 0:
-        raise server.BenchError(f"cannot mount a tmpfs at {path}: {done.stderr.strip()}")
-
-
-def _fill(filler: Path, leave: int) -> None:
-    """Grow `filler` until its filesystem has about `leave` bytes free."""
-    stats = os.statvfs(filler.parent)
-    spare = stats.f_bavail * stats.f_frsize - leave
-    if spare > 0:
-        with filler.open("wb") as out:
-            out.write(b"\0" * spare)
-
-
 def _sent(record: Record, status: int, since: float = 0.0) -> int:
     return sum(
         1 for a in record.answers if a.step == "file.send" and a.status == status and a.at >= since
@@ -340,17 +278,17 @@ def _wait_for(enough: Callable[[], bool], until: float, at_most: float) -> None:
 
 def run_full(duration: float) -> Outcome:
     record = Record()
-    instance = instance_for("full", evidence=lambda path: _mount(path, TMPFS_SIZE))
+    instance = instance_for("full", evidence=lambda path: faults_system.mount(path, TMPFS_SIZE))
     evidence = instance.path / "evidence"
     try:
         # Room for about three filings beyond the demo's files, whatever the duration.
-        _fill(evidence / "filler", leave=TMPFS_ROOM)
+        faults_system.fill(evidence / "filler", leave=TMPFS_ROOM)
         with loaded(instance, record) as (_srv, started):
             # Full until a few members were refused (on a busy machine that takes longer
             # than two thirds of a short run), then room for the rest of the run.
             _wait_for(lambda: _sent(record, 400) >= 3, started + duration * 2 / 3, 120)
             full_at = time.monotonic()
-            _mount(evidence, "64m", remount=True)  # the operator makes room
+            faults_system.mount(evidence, "64m", remount=True)  # the operator makes room
             _wait_for(lambda: _sent(record, 303, full_at) >= 3, full_at + duration / 3, 120)
         refused = [a for a in record.answers if a.step == "file.send" and a.status == 400]
         figures = {
@@ -364,7 +302,7 @@ def run_full(duration: float) -> Outcome:
         }
         figures.update(after(instance, record))
     finally:
-        _system("umount", "-l", str(evidence))
+        faults_system.system("umount", "-l", str(evidence))
     ok = (
         intact(figures)
         and figures["errors"] == 0

@@ -12,7 +12,7 @@ I18N := portal/translations
 MO := $(patsubst %.po,%.mo,$(wildcard $(I18N)/*/LC_MESSAGES/messages.po))
 BABEL_KEYWORDS := -k _l -k translate:2  # as portal/i18n.py KEYWORDS
 
-.PHONY: run test lint format pytest-sqlite pytest-postgres system-packages translations
+.PHONY: run test lint format pytest-sqlite pytest-postgres system-packages translations bench-faults
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -58,21 +58,28 @@ run: $(VENV)/.run-deps $(MO)
 	@$(BIN)/flask demo seed
 	@$(BIN)/flask sla sweep  # in production, cron runs it every minute (dates, ladder, surveys)
 	@$(BIN)/flask outbox send  # without PORTAL_MAIL_SERVER: .eml files in instance/mail/
+	@$(BIN)/flask files sweep  # uploads a killed worker left behind; cron, every hour
 	@echo "Serving the portal at http://127.0.0.1:$(PORT) (Ctrl+C stops it)"
 	@[ -z "$${PORTAL_BASE_URL:-}" ] || echo "Links in mail use $$PORTAL_BASE_URL"
 	@exec $(BIN)/gunicorn --workers 2 --bind 127.0.0.1:$(PORT) wsgi:app
 
+# Load and faults (bench/faults.py): a killed worker, PostgreSQL restarted, a full evidence
+# folder, under 16 users. Root and PostgreSQL needed; FAULTS_ARGS="--duration 10" smoke-runs it.
+FAULTS_ARGS ?=
+bench-faults: $(VENV)/.run-deps $(MO)
+	$(BIN)/python -m bench.faults --json bench/results/faults.json $(FAULTS_ARGS)
+
 lint: $(VENV)/.test-deps
-	$(BIN)/ruff check portal tests migrations wsgi.py
-	$(BIN)/ruff format --check portal tests migrations wsgi.py
+	$(BIN)/ruff check portal tests migrations bench wsgi.py
+	$(BIN)/ruff format --check portal tests migrations bench wsgi.py
 	$(BIN)/lint-imports
 
 format: $(VENV)/.test-deps
-	$(BIN)/ruff format portal tests migrations wsgi.py
-	$(BIN)/ruff check --fix portal tests migrations wsgi.py
+	$(BIN)/ruff format portal tests migrations bench wsgi.py
+	$(BIN)/ruff check --fix portal tests migrations bench wsgi.py
 
 test: $(VENV)/.test-deps system-packages $(MO)
-	$(BIN)/ruff check portal tests migrations wsgi.py
+	$(BIN)/ruff check portal tests migrations bench wsgi.py
 	$(BIN)/lint-imports
 	@# The two passes share nothing (own database, own ports), so they run side by
 	@# side, one per core; -O prints each one's output whole when it ends.

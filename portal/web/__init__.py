@@ -13,7 +13,16 @@ MAX_ID = 2**31 - 1
 
 
 def init_web(app: Flask) -> None:
-    from portal.web import assets, errors, filters, headers, language, navigation, sessions
+    from portal.web import (
+        assets,
+        errors,
+        filters,
+        headers,
+        language,
+        navigation,
+        sessions,
+        unavailable,
+    )
     from portal.web.admin import bp as admin_bp
     from portal.web.auth import bp as auth_bp
     from portal.web.committee import bp as committee_bp
@@ -50,6 +59,7 @@ def init_web(app: Flask) -> None:
     headers.init_app(app)
     assets.init_app(app, app.extensions["portal.settings"].instance_path / "static")
     errors.init_app(app)
+    unavailable.init_app(app)
     navigation.init_app(app)
     filters.init_app(app)
     language.init_app(app)

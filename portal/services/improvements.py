@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from portal.db import utcnow
 from portal.domain.errors import InvalidInput, NotFound, PermissionDenied
@@ -184,7 +184,7 @@ def published(
 ) -> tuple[list[Improvement], bool]:
     """The notes newest first (optionally of one category, older than `before`), and
     whether there are more."""
-    stmt = sa.select(Improvement)
+    stmt = sa.select(Improvement).options(selectinload(Improvement.committee))
     if category:
         stmt = stmt.where(
             Improvement.id.in_(

@@ -186,3 +186,54 @@ def test_a_comment_canary_never_reaches_a_mail_an_outbox_row_or_a_log(
         assert CANARY.encode() not in bytes(row.comment_ct)
     assert all(CANARY not in r.getMessage() for r in caplog.records)
     assert CANARY not in caplog.text
+
+
+def test_the_results_and_notes_pages_cost_the_same_at_few_and_many_rows(
+    app, session, people, committees
+):
+    from datetime import date
+
+    from portal.models.improvements import Improvement, ImprovementCategory
+    from tests.web.statements import same_cost
+
+    services = committees["member-services"]
+    reviewers = [people["reviewer"], *(make_user(session, Role.REVIEWER) for _ in range(2))]
+    member = make_user(session, Role.MEMBER, email="many@example.org")
+
+    def grow(answers: int, follow_ups: int, notes: int) -> None:
+        for n in range(answers):
+            session.add(
+                SurveyAnswer.new(
+                    f"Comment {n}",
+                    committee_id=services.id,
+                    category=("billing", "benefits", "events")[n % 3],
+                    reviewer_id=reviewers[n % 3].id,
+                    decided_month=date(2026, 1 + n % 6, 1),
+                    outcome_score=1 + n % 5,
+                    process_score=1 + n % 5,
+                    fairness_score=1 + n % 5,
+                    recommend_score=n % 11,
+                )
+            )
+        for _ in range(follow_ups):
+            case = make_case(app, session, member)
+            session.add(SurveyFollowUp(grievance_id=case.id, committee_id=services.id))
+        for n in range(notes):
+            committee = list(committees.values())[n % 3]
+            session.add(
+                Improvement(
+                    committee=committee,
+                    language="en",
+                    title_en=f"Note {n}",
+                    body_en="What changed.",
+                    category_rows=[ImprovementCategory(category="billing")],
+                )
+            )
+        session.commit()
+
+    grow(5, 1, 2)
+    chair = signed_in(app, "chair@example.org")
+    visitor = Browser(app.test_client())
+    pages = [(chair, "/committee/survey-results"), (visitor, "/you-said-we-did")]
+    same_cost(app, pages, lambda: grow(45, 5, 12))
+    assert "50 answers" in chair.get("/committee/survey-results").get_data(as_text=True)

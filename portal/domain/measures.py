@@ -14,6 +14,7 @@ to a week), so the estimate is within a few percent of the exact value where it 
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -61,7 +62,7 @@ def percentile(counts: Sequence[int], share: float) -> float | None:
     """The `share` (0.5 for the median) percentile of the values counted in `counts`.
 
     Inside the bin that holds it, values are taken as spread evenly: with N values, F of them
-    in bins below and f in that bin of width w from L, the estimate is L + (share·N − F)/f · w.
+    in bins below and f in that bin of width w from L, the estimate is L + (share·N - F)/f · w.
     The open top bin answers its lower edge. None when nothing was counted."""
     if len(counts) != BINS:
         raise ValueError(f"expected {BINS} bins, got {len(counts)}")
@@ -94,8 +95,9 @@ def groups(bounds: Sequence[float]) -> list[Group]:
     """Display groups whose bounds are bin edges: (0, 8, 16) -> [0, 8), [8, 16), [16, ...)."""
     found = []
     edges = [*bounds, None]
-    for low, high in zip(edges, edges[1:], strict=False):
-        assert low is not None
+    for low, high in itertools.pairwise(edges):
+        if low is None:
+            break
         first = EDGES.index(low)
         last = (EDGES.index(high) - 1) if high is not None else BINS - 1
         found.append(Group(low, high, first, last))

@@ -36,12 +36,15 @@ translations: $(VENV)/.run-deps
 	$(BIN)/pybabel update -i $(I18N)/messages.pot -d $(I18N) --width=100 --ignore-pot-creation-date
 	$(BIN)/pybabel compile -d $(I18N)
 
-# Debian packages the portal needs: WeasyPrint's Pango, fonts, and Chromium for browser tests.
+# Debian packages the portal needs: WeasyPrint's Pango, fonts (Noto CJK for Korean letters),
+# poppler's pdftoppm for looking at a PDF page, and Chromium for browser tests.
 system-packages:
 	@need=""; \
 	command -v chromium >/dev/null || need="$$need chromium"; \
 	ldconfig -p | grep -q libpango-1.0 || need="$$need libpango-1.0-0 libpangoft2-1.0-0"; \
 	[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need="$$need fonts-dejavu-core"; \
+	[ -e /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] || need="$$need fonts-noto-cjk"; \
+	command -v pdftoppm >/dev/null || need="$$need poppler-utils"; \
 	if [ -n "$$need" ]; then \
 	  if [ "$$(id -u)" != 0 ]; then echo "Please install as root:$$need" >&2; exit 1; fi; \
 	  echo "Installing Debian packages:$$need"; \
@@ -57,6 +60,7 @@ run: $(VENV)/.run-deps $(MO)
 	@$(BIN)/alembic upgrade head
 	@$(BIN)/flask demo seed
 	@$(BIN)/flask sla sweep  # in production, cron runs it every minute
+	@$(BIN)/flask kpis rebuild --if-behind  # after an upgrade: the dashboard's ledger
 	@echo "Serving the portal at http://127.0.0.1:$(PORT) (Ctrl+C stops it)"
 	@[ -z "$${PORTAL_BASE_URL:-}" ] || echo "Links in invitations and mail use $$PORTAL_BASE_URL"
 	@exec $(BIN)/gunicorn --workers 2 --bind 127.0.0.1:$(PORT) wsgi:app

@@ -62,6 +62,13 @@ def upgrade() -> None:
             "day", "committee_id", "category", "channel", "priority", name="pk_kpi_days"
         ),
     )
+    op.create_index(
+        "ix_kpi_days_open",
+        "kpi_days",
+        ["committee_id", "day"],
+        sqlite_where=sa.text('"open" > 0'),
+        postgresql_where=sa.text('"open" > 0'),
+    )
     op.create_table(
         "kpi_root_causes",
         *_key("kpi_root_causes"),
@@ -150,4 +157,5 @@ def downgrade() -> None:
     op.drop_index("ix_corrective_actions_committee_status", table_name="corrective_actions")
     op.drop_table("corrective_actions")
     op.drop_table("kpi_root_causes")
+    op.drop_index("ix_kpi_days_open", table_name="kpi_days")
     op.drop_table("kpi_days")

@@ -93,6 +93,15 @@ kpi_days = sa.Table(
     *(sa.Column(name, sa.Integer, nullable=False, server_default="0") for name in COLUMNS),
 )
 
+# The backlog: open cases by day filed, whatever the period (most days have none open).
+sa.Index(
+    "ix_kpi_days_open",
+    kpi_days.c.committee_id,
+    kpi_days.c.day,
+    sqlite_where=kpi_days.c.open > 0,
+    postgresql_where=kpi_days.c.open > 0,
+)
+
 kpi_root_causes = sa.Table(
     "kpi_root_causes",
     Base.metadata,
@@ -168,7 +177,7 @@ def _week(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def _day_values(key: Key, counts: Counter[str]) -> dict[str, Any]:
+def day_values(key: Key, counts: Counter[str]) -> dict[str, Any]:
     return {
         **dict(zip(KEY, key, strict=True)),
         "week": _week(key[0]),
@@ -185,7 +194,7 @@ def apply(session: Session, moves: Moves) -> None:
         counts = Counter({k: v for k, v in moves.days[key].items() if v})
         if not counts:
             continue
-        stmt = insert(kpi_days).values(_day_values(key, counts))
+        stmt = insert(kpi_days).values(day_values(key, counts))
         stmt = stmt.on_conflict_do_update(
             index_elements=list(KEY),
             set_={name: kpi_days.c[name] + stmt.excluded[name] for name in counts},

@@ -4,4 +4,12 @@ from flask import Blueprint
 
 bp = Blueprint("committee", __name__, url_prefix="/committee")
 
-from portal.web.committee import cases, escalation, links, panel, views, work  # noqa: E402,F401
+from portal.web.committee import (  # noqa: E402,F401
+    cases,
+    escalation,
+    links,
+    panel,
+    root_cause,
+    views,
+    work,
+)

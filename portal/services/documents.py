@@ -81,12 +81,21 @@ def _build(
         member_name=None if hidden or member is None else member.full_name,
         decision=shown[0] if shown else None,
         decisions=shown,
-        appeal=decisions.appeal_state(case, policies, now),
+        appeal=decisions.appeal_state(case, policies, now) or _afterwards(case, shown),
         events=[e for e in combined.events if e.public],
         messages=list(combined.messages),
         by_member=by_member,
         issued_at=now,
     )
+
+
+def _afterwards(case: Grievance, shown: list[decisions.Shown]) -> decisions.Appeal | None:
+    """What a letter says about appealing once the case has moved on (closed, appealed)."""
+    if not shown:
+        return None
+    if case.appeal_due_at is None:
+        return decisions.Appeal("final", None, None) if not case.appealed_at else None
+    return decisions.Appeal("ended", case.appeal_due_at, None)
 
 
 def for_member(

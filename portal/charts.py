@@ -13,11 +13,16 @@ from __future__ import annotations
 
 import base64
 import math
+import sys
 from functools import lru_cache
 from html import escape
 
 import pygal
 from pygal.style import Style
+
+# pygal appends an import hook for its old map plugins (pygal.maps.*) that only knows the
+# long-deprecated find_module, so every later failed import anywhere warns. No map is used.
+sys.meta_path[:] = [f for f in sys.meta_path if not isinstance(f, pygal.PluginImportFixer)]
 
 # The portal's palette (static/portal.css) and fonts that cover Korean as well as Latin.
 FONTS = "'Noto Sans CJK KR', 'Noto Sans KR', 'DejaVu Sans', sans-serif"

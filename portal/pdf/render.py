@@ -33,7 +33,6 @@ MIME = {"css": "text/css", "svg": "image/svg+xml", "png": "image/png"}
 FONT_FAMILY = "'Noto Sans CJK KR', 'Noto Sans KR', 'DejaVu Sans', sans-serif"
 
 
-
 class RefusedAddress(ValueError):
     """The PDF asked for something that is not one of the portal's own assets."""
 

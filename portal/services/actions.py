@@ -14,13 +14,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from portal.db import utcnow
 from portal.domain.errors import InvalidInput, NotFound, PermissionDenied
 from portal.domain.measures import EFFECT_WINDOW_DAYS
 from portal.i18n import _l
-from portal.models.committees import Committee
 from portal.models.corrective_actions import ActionStatus, CorrectiveAction
 from portal.models.kpi_ledger import kpi_days, kpi_root_causes
 from portal.models.users import User
@@ -202,7 +201,10 @@ def update_status(
         "action.updated",
         "corrective_action",
         action.id,
-        {"status": status, "completed": action.completed_on.isoformat() if action.completed_on else None},
+        {
+            "status": status,
+            "completed": action.completed_on.isoformat() if action.completed_on else None,
+        },
         now=now,
     )
     return action
@@ -214,16 +216,25 @@ def _window_counts(
     if end < start:
         return {}
     if action.root_cause:
-        table, total, match = kpi_root_causes, sa.func.sum(kpi_root_causes.c.cases), (
-            kpi_root_causes.c.root_cause == action.root_cause
+        table, total, match = (
+            kpi_root_causes,
+            sa.func.sum(kpi_root_causes.c.cases),
+            (kpi_root_causes.c.root_cause == action.root_cause),
         )
     else:
-        table, total, match = kpi_days, sa.func.sum(kpi_days.c.filed), (
-            kpi_days.c.category == action.category
+        table, total, match = (
+            kpi_days,
+            sa.func.sum(kpi_days.c.filed),
+            (kpi_days.c.category == action.category),
         )
     rows = session.execute(
         sa.select(table.c.day, total)
-        .where(table.c.committee_id == action.committee_id, match, table.c.day >= start, table.c.day <= end)
+        .where(
+            table.c.committee_id == action.committee_id,
+            match,
+            table.c.day >= start,
+            table.c.day <= end,
+        )
         .group_by(table.c.day)
     ).all()
     return {day: int(n or 0) for day, n in rows}
@@ -250,15 +261,12 @@ def register(session: Session, actor: User, policies: PolicySet, today: date) ->
     found = session.scalars(
         sa.select(CorrectiveAction)
         .where(CorrectiveAction.committee_id.in_(scope.ids))
+        .options(selectinload(CorrectiveAction.committee))
         .order_by(CorrectiveAction.due_on, CorrectiveAction.id)
     ).all()
-    committees = {c.id: c for c in session.scalars(sa.select(Committee)).all()}
-    for action in found:
-        action.committee = committees[action.committee_id]
     working = {ActionStatus.OPEN.value, ActionStatus.IN_PROGRESS.value}
     entries = [
-        Entry(a, effect(session, a, today), a.status in working and a.due_on < today)
-        for a in found
+        Entry(a, effect(session, a, today), a.status in working and a.due_on < today) for a in found
     ]
     entries.sort(
         key=lambda e: (

@@ -123,13 +123,22 @@ def case_list(
         {"from": filters.start.isoformat(), "to": filters.end.isoformat(), "cases": total},
         now=now,
     )
-    names = dict(session.execute(sa.select(Committee.id, Committee.slug)).tuples().all())
+    names = {cid: slug for cid, slug in session.execute(sa.select(Committee.id, Committee.slug))}
     stmt = (
         sa.select(
-            g.reference, g.submitted_at, g.first_response_at, g.resolved_at, g.closed_at,
-            g.status, g.category, g.committee_id, g.priority, g.channel, g.escalation_level,
+            g.reference,
+            g.submitted_at,
+            g.first_response_at,
+            g.resolved_at,
+            g.closed_at,
+            g.status,
+            g.category,
+            g.committee_id,
+            g.priority,
+            g.channel,
+            g.escalation_level,
             g.root_cause,
-        )  # fmt: skip
+        )
         .where(*clauses)
         .order_by(g.submitted_at, g.reference)
         .execution_options(yield_per=BATCH)

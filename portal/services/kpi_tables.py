@@ -79,7 +79,11 @@ def summary(d: Dashboard) -> Table:
         [str(_l("Decided")), t["resolved"], ""],
         [str(_l("Withdrawn")), t["withdrawn"], ""],
         [str(_l("First response, median")), t.first_response(0.5), str(_l("working hours"))],
-        [str(_l("First response, 90th percentile")), t.first_response(0.9), str(_l("working hours"))],
+        [
+            str(_l("First response, 90th percentile")),
+            t.first_response(0.9),
+            str(_l("working hours")),
+        ],
         [str(_l("Decision, median")), t.resolution(0.5), str(_l("working hours"))],
         [str(_l("Decision, 90th percentile")), t.resolution(0.9), str(_l("working hours"))],
         [str(_l("First responses on time")), t.first_response_compliance, "%"],
@@ -102,11 +106,16 @@ def volume(d: Dashboard, lang: str) -> Table:
     rows = []
     for day in days:
         counts = found.get(day, {})
-        rows.append([step_label(day, d.step, lang), counts.get("filed", 0), counts.get("resolved", 0)])
+        rows.append(
+            [step_label(day, d.step, lang), counts.get("filed", 0), counts.get("resolved", 0)]
+        )
     title = str(_l("Grievances filed over time"))
     filed, decided = str(_l("Filed")), str(_l("Of those, decided"))
     table = Table(
-        "volume", title, [Column(str(_l("Period"))), Column(filed, COUNT), Column(decided, COUNT)], rows
+        "volume",
+        title,
+        [Column(str(_l("Period"))), Column(filed, COUNT), Column(decided, COUNT)],
+        rows,
     )
     labels = tuple(r[0] for r in rows)
     table.chart = charts.bars(
@@ -145,8 +154,10 @@ def _days_label(low: float, high: float | None) -> str:
         return str(_l("More than %(days)d working days", days=a))
     b = int(high // 8)
     if a == 0:
-        return str(_l("Under %(days)d working day", days=b)) if b == 1 else str(
-            _l("Under %(days)d working days", days=b)
+        return (
+            str(_l("Under %(days)d working day", days=b))
+            if b == 1
+            else str(_l("Under %(days)d working days", days=b))
         )
     return str(_l("%(low)d to %(high)d working days", low=a, high=b))
 
@@ -154,9 +165,7 @@ def _days_label(low: float, high: float | None) -> str:
 def decision_times(d: Dashboard) -> Table:
     bins = d.totals.resolution_bins
     assert len(bins) == BINS
-    rows = [
-        [_days_label(g.low, g.high), sum(bins[g.first : g.last + 1])] for g in DECISION_GROUPS
-    ]
+    rows = [[_days_label(g.low, g.high), sum(bins[g.first : g.last + 1])] for g in DECISION_GROUPS]
     title = str(_l("How long decisions took"))
     decided = str(_l("Decided"))
     table = Table(
@@ -164,9 +173,15 @@ def decision_times(d: Dashboard) -> Table:
         title,
         [Column(str(_l("Working time to the decision"))), Column(decided, COUNT)],
         rows,
-        note=str(_l("Working time counts the association's opening hours only, and not the time spent waiting for the member.")),
+        note=str(
+            _l(
+                "Working time counts the association's opening hours only, and not the time spent waiting for the member."
+            )
+        ),
     )
-    table.chart = charts.bars(title, tuple(r[0] for r in rows), ((decided, tuple(r[1] for r in rows)),))
+    table.chart = charts.bars(
+        title, tuple(r[0] for r in rows), ((decided, tuple(r[1] for r in rows)),)
+    )
     return table
 
 
@@ -266,9 +281,13 @@ def tables(d: Dashboard, policies: PolicySet, lang: str) -> list[Table]:
     if len(d.scope.committees) > 1:
         found.append(
             _grouped(
-                "committees", str(_l("By committee")), str(_l("Committee")), d.committees,
-                committee_label, chart=False,
-            )  # fmt: skip
+                "committees",
+                str(_l("By committee")),
+                str(_l("Committee")),
+                d.committees,
+                committee_label,
+                chart=False,
+            )
         )
     found.append(backlog_table(d))
     return found

@@ -264,7 +264,11 @@ def backlog(session: Session, where: Where, today: date) -> list[tuple[int, int 
     parts = []
     for low, high in AGES:
         newest = today - timedelta(days=low)
-        cond = day <= newest if high is None else sa.and_(day <= newest, day >= today - timedelta(days=high))
+        cond = (
+            day <= newest
+            if high is None
+            else sa.and_(day <= newest, day >= today - timedelta(days=high))
+        )
         parts.append(sa.func.coalesce(sa.func.sum(sa.case((cond, kpi_days.c.open), else_=0)), 0))
     row = session.execute(
         sa.select(*parts).where(*where.clauses(kpi_days, period=False), kpi_days.c.open > 0)
@@ -316,4 +320,3 @@ def dashboard(
         backlog=backlog(session, where, today),
         today=today,
     )
-

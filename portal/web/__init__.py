@@ -13,11 +13,19 @@ MAX_ID = 2**31 - 1
 
 
 def init_web(app: Flask) -> None:
-    from portal.web import assets, errors, filters, headers, language, navigation, sessions
+    from portal.web import (
+        assets,
+        documents,  # noqa: F401  (PDF routes on the member and committee blueprints)
+        errors,
+        filters,
+        headers,
+        language,
+        navigation,
+        sessions,
+    )
     from portal.web.admin import bp as admin_bp
     from portal.web.auth import bp as auth_bp
     from portal.web.committee import bp as committee_bp
-    from portal.web import documents  # noqa: F401  (PDF routes on the member and committee blueprints)
     from portal.web.home import bp as home_bp
     from portal.web.insight import bp as insight_bp
     from portal.web.member import bp as member_bp
@@ -33,7 +41,14 @@ def init_web(app: Flask) -> None:
     login_manager.init_app(app)
     sessions.init_app(app)
     for bp in (
-        home_bp, auth_bp, member_bp, committee_bp, admin_bp, oversight_bp, insight_bp, public_bp
+        home_bp,
+        auth_bp,
+        member_bp,
+        committee_bp,
+        admin_bp,
+        oversight_bp,
+        insight_bp,
+        public_bp,
     ):
         app.register_blueprint(bp)
     app.before_request(_refuse_nul)

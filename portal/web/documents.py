@@ -32,7 +32,9 @@ def pdf_response(pdf: bytes, filename: str) -> Response:
 
 def render_document(doc: documents.CaseDocument) -> Response:
     with speaking(doc.language):
-        html = render_template(TEMPLATES[doc.kind], doc=doc, case=doc.case, policies=current_policies())
+        html = render_template(
+            TEMPLATES[doc.kind], doc=doc, case=doc.case, policies=current_policies()
+        )
     pdf = render_pdf(html, STATIC)
     return pdf_response(pdf, f"{doc.case.reference}-{NAMES[doc.kind]}.pdf")
 

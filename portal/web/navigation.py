@@ -34,7 +34,9 @@ ITEMS = [
     NavItem("admin.committees_page", _l("Committees"), frozenset({Role.ADMIN})),
     NavItem("admin.panel", _l("Grievance panel"), frozenset({Role.ADMIN})),
     NavItem("oversight.audit_trail", _l("Audit trail"), frozenset({Role.AUDITOR})),
-    NavItem("insight.dashboard", _l("Dashboard"), frozenset({Role.CHAIR, Role.ADMIN, Role.AUDITOR})),
+    NavItem(
+        "insight.dashboard", _l("Dashboard"), frozenset({Role.CHAIR, Role.ADMIN, Role.AUDITOR})
+    ),
     NavItem("public.procedure", _l("How we handle grievances")),
     NavItem("auth.account", _l("My account")),
 ]

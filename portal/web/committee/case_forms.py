@@ -55,7 +55,9 @@ CASE_FORMS: dict[str, Callable[[], FlaskForm]] = {
 
 
 def _root_cause_form() -> FlaskForm:
-    from portal.web.committee.root_cause import RootCauseForm  # it imports casepage, this module's user
+    from portal.web.committee.root_cause import (
+        RootCauseForm,
+    )  # it imports casepage, this module's user
 
     return RootCauseForm(prefix="rootcause")
 

@@ -30,7 +30,9 @@ def _action_form(scope: kpis.Scope) -> ActionForm:
     form.link.choices = [
         SelectChoice("", _("Choose one")),
         *(
-            SelectChoice(f"root_cause:{slug}", _("Root cause: %(name)s", name=rc.label.in_language(lang)))
+            SelectChoice(
+                f"root_cause:{slug}", _("Root cause: %(name)s", name=rc.label.in_language(lang))
+            )
             for slug, rc in policies.root_causes.items()
         ),
         *(

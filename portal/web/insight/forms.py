@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from portal.i18n import _l
@@ -51,9 +52,14 @@ class ActionForm(PortalForm):
     description = TextAreaField(
         _l("Details (optional)"),
         validators=[
-            Length(max=actions.MAX_DESCRIPTION, message=_l("Please keep this under %(max)d characters."))
+            Length(
+                max=actions.MAX_DESCRIPTION,
+                message=_l("Please keep this under %(max)d characters."),
+            )
         ],
-        description=_l("How, and what it should prevent. Do not write about any one grievance here."),
+        description=_l(
+            "How, and what it should prevent. Do not write about any one grievance here."
+        ),
     )
     owner = StringField(
         _l("Owner"),
@@ -76,7 +82,7 @@ class ActionForm(PortalForm):
 class ActionStatusForm(PortalForm):
     status = SelectField(
         _l("Status"),
-        choices=list(ACTION_STATUSES.items()),
+        choices=[SelectChoice(k, v) for k, v in ACTION_STATUSES.items()],
         validators=[InputRequired(message=_l("Choose a status."))],
     )
     completed_on = DateField(

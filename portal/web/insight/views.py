@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from babel.dates import format_skeleton
-
 from flask import Response, render_template, request, stream_with_context
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -15,14 +14,14 @@ from portal import charts, db
 from portal.db import utcnow
 from portal.domain.errors import InvalidInput
 from portal.domain.roles import Role
-from portal.policies import current_policies
 from portal.pdf.render import render_pdf
+from portal.policies import current_policies
 from portal.services import kpi_export, kpi_report, kpi_tables, kpis
 from portal.services.intake import CHANNEL_LABELS
 from portal.web.access import roles
+from portal.web.documents import STATIC, pdf_response
 from portal.web.forms import attach_error
 from portal.web.insight import bp
-from portal.web.documents import STATIC, pdf_response
 from portal.web.insight.forms import DashboardForm
 from portal.web.language import current_language
 
@@ -93,7 +92,9 @@ def load() -> tuple[DashboardForm, kpis.Dashboard, int]:
     except InvalidInput as exc:
         attach_error(form, exc)
         status = 400
-        found = kpis.dashboard(session, current_user, kpis.default_filters(today()), policies, today())
+        found = kpis.dashboard(
+            session, current_user, kpis.default_filters(today()), policies, today()
+        )
     return form, found, status
 
 
@@ -189,7 +190,9 @@ def report_pdf():  # type: ignore[no-untyped-def]
     session, policies, lang = db.session(), current_policies(), current_language()
     month = kpi_report.parse_month(request.args.get("month", ""), today())
     committee = request.args.get("committee", "")
-    report = kpi_report.monthly(session, current_user, month, committee, policies, today(), utcnow())
+    report = kpi_report.monthly(
+        session, current_user, month, committee, policies, today(), utcnow()
+    )
     db.commit()  # the download is recorded
     month_tables = kpi_tables.tables(report.month_figures, policies, lang)
     year_tables = kpi_tables.tables(report.year_figures, policies, lang)

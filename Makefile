@@ -61,6 +61,7 @@ run: $(VENV)/.run-deps $(MO)
 	@$(BIN)/flask demo seed
 	@$(BIN)/flask sla sweep  # in production, cron runs it every minute
 	@$(BIN)/flask kpis rebuild --if-behind  # after an upgrade: the dashboard's ledger
+	@$(BIN)/flask outbox send  # without PORTAL_MAIL_SERVER: .eml files in instance/mail/
 	@echo "Serving the portal at http://127.0.0.1:$(PORT) (Ctrl+C stops it)"
 	@[ -z "$${PORTAL_BASE_URL:-}" ] || echo "Links in invitations and mail use $$PORTAL_BASE_URL"
 	@exec $(BIN)/gunicorn --workers 2 --bind 127.0.0.1:$(PORT) wsgi:app

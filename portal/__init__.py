@@ -44,6 +44,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         raise StartupError(str(exc)) from exc
     if not settings.testing:
         keys.scrub_environment(os.environ)
+        os.environ.pop("PORTAL_MAIL_PASSWORD", None)  # kept in settings only, never logged
     keys.install(material)
     passwords.use_fast_hashing(settings.argon2_fast)
 

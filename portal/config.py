@@ -11,6 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # Secrets that ship in the repository or in examples; production refuses them.
 DEVELOPMENT_SECRETS = frozenset({"dev", "development", "change-me", "secret", "test"})
 ENVIRONMENTS = frozenset({"development", "test", "production"})
+MAIL_SECURITY = frozenset({"none", "starttls", "ssl"})
 
 
 class SettingsError(Exception):
@@ -63,9 +64,17 @@ class Settings:
     session_hours: int = 8
     port: int = 5000  # where `make run` serves; the default public address follows it
     base_url: str = "http://127.0.0.1:5000"
-    mail_server: str = "127.0.0.1"
+    # None: no server configured; development and tests then write mail to instance/mail/,
+    # production sends to the local mail server (127.0.0.1).
+    mail_server: str | None = None
     mail_port: int = 25
     mail_sender: str = "grievances@association.example"
+    mail_security: str = "none"  # "none", "starttls" or "ssl"
+    mail_username: str | None = None
+    mail_password: str | None = field(default=None, repr=False)
+    mail_timeout: int = 30  # seconds for one SMTP conversation step
+    mail_max_attempts: int = 10  # then the message is marked failed for an administrator
+    mail_retry_seconds: int = 60  # first retry delay; doubled each attempt, at most 6 hours
     testing: bool = False
     argon2_fast: bool = False
     extra: dict[str, object] = field(default_factory=dict)
@@ -81,6 +90,19 @@ class Settings:
     @property
     def files_dir(self) -> Path:
         return self.evidence_dir or self.instance_path / "evidence"
+
+    @property
+    def mail_dir(self) -> Path:
+        return self.instance_path / "mail"
+
+    @property
+    def mail_to_files(self) -> bool:
+        """No mail server configured outside production: mail is written as .eml files."""
+        return self.mail_server is None and not self.production
+
+    @property
+    def resolved_mail_server(self) -> str:
+        return self.mail_server or "127.0.0.1"
 
     @property
     def resolved_database_url(self) -> str:
@@ -117,9 +139,15 @@ class Settings:
             # Links printed or mailed must reach this server: without a public address
             # set, it is the loopback address on the port the portal is served on.
             base_url=get("PORTAL_BASE_URL") or f"http://127.0.0.1:{port}",
-            mail_server=get("PORTAL_MAIL_SERVER", "127.0.0.1"),
+            mail_server=get("PORTAL_MAIL_SERVER") or None,
             mail_port=_int(env, "PORTAL_MAIL_PORT", 25, low=1),
             mail_sender=get("PORTAL_MAIL_SENDER", "grievances@association.example"),
+            mail_security=get("PORTAL_MAIL_SECURITY", "none").strip().lower() or "none",
+            mail_username=get("PORTAL_MAIL_USERNAME") or None,
+            mail_password=get("PORTAL_MAIL_PASSWORD") or None,
+            mail_timeout=_int(env, "PORTAL_MAIL_TIMEOUT", 30, low=1),
+            mail_max_attempts=_int(env, "PORTAL_MAIL_MAX_ATTEMPTS", 10, low=1),
+            mail_retry_seconds=_int(env, "PORTAL_MAIL_RETRY_SECONDS", 60, low=1),
         )
 
     def check(self) -> None:
@@ -128,6 +156,10 @@ class Settings:
             raise SettingsError(f"PORTAL_ENV must be one of {', '.join(sorted(ENVIRONMENTS))}")
         if self.registration not in {"open", "invite"}:
             raise SettingsError("PORTAL_REGISTRATION must be 'open' or 'invite'")
+        if self.mail_security not in MAIL_SECURITY:
+            raise SettingsError("PORTAL_MAIL_SECURITY must be 'none', 'starttls' or 'ssl'")
+        if self.mail_password and not self.mail_username:
+            raise SettingsError("PORTAL_MAIL_PASSWORD is set without PORTAL_MAIL_USERNAME")
         if not self.production:
             return
         if self.debug:

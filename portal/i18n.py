@@ -9,7 +9,9 @@ asks for an explicit language with ``translate``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
@@ -35,8 +37,24 @@ def install(translator: Callable[[str], str]) -> None:
     _translate = translator
 
 
+# Set while text for one reader is written outside their request (a mail): lazy strings
+# shown then are in that reader's language, not the request's.
+_speaking: ContextVar[str | None] = ContextVar("portal_speaking", default=None)
+
+
+@contextmanager
+def speaking(language: str) -> Iterator[None]:
+    """Within this block, lazy strings are translated into `language`."""
+    token = _speaking.set(language)
+    try:
+        yield
+    finally:
+        _speaking.reset(token)
+
+
 def _resolve(msgid: str, params: dict[str, object]) -> str:
-    text = _translate(msgid)
+    language = _speaking.get()
+    text = translations(language).gettext(msgid) if language else _translate(msgid)
     return text % params if params else text
 
 

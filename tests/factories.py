@@ -7,6 +7,7 @@ import itertools
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from portal.db import utcnow
 from portal.domain.roles import Role
 from portal.models.committees import Committee, CommitteeMembership, Seat
 from portal.models.users import User
@@ -26,7 +27,9 @@ def make_user(
     password: str | None = PASSWORD,
     member_number: str | None = None,
     active: bool = True,
+    confirmed: bool = True,
 ) -> User:
+    """An account; `confirmed` (the default) as if its address were already confirmed."""
     n = next(_seq)
     email = email or f"person{n}@example.org"
     user = User(
@@ -36,6 +39,7 @@ def make_user(
         member_number=member_number,
         password_hash=hash_password(password) if password else None,
         active=active,
+        email_confirmed_at=utcnow() if confirmed else None,
     )
     user.set_roles(set(roles) or {Role.MEMBER})
     session.add(user)

@@ -1,4 +1,4 @@
-"""Flask commands: `flask keys|demo|audit|files|policies|users ...`."""
+"""Flask commands: `flask keys|demo|audit|files|policies|users|sla|outbox ...`."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from flask import Flask
 
 
 def register_commands(app: Flask) -> None:
-    from portal.cli import audit, demo, files, keys, kpis, setup, sla
+    from portal.cli import audit, demo, files, keys, kpis, outbox, setup, sla
 
     app.cli.add_command(keys.group)
     app.cli.add_command(files.group)
@@ -16,6 +16,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(audit.group)
     app.cli.add_command(sla.group)
     app.cli.add_command(kpis.group)
+    app.cli.add_command(outbox.group)
     from portal.cli import policies
 
     policies.register(app)

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from portal.policies.errors import PolicyError
 
 __all__ = [
+    "AddressUnconfirmed",
     "DomainError",
     "InvalidInput",
     "InvalidTransition",
@@ -23,6 +24,10 @@ class DomainError(Exception):
 
 class PermissionDenied(DomainError):
     """The actor may not do this (shown as 403, or 404 where existence is secret)."""
+
+
+class AddressUnconfirmed(PermissionDenied):
+    """The account has not confirmed its email address yet, and this needs it (filing)."""
 
 
 class NotFound(DomainError):

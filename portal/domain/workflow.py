@@ -111,6 +111,9 @@ TRANSITIONS: dict[tuple[Status, Status], frozenset[Mover]] = {
 
 OPEN_STATUSES = frozenset(s for s, info in INFO.items() if info.open)
 
+# A decision stands (neither appealed nor reopened): the survey of how it went may go out.
+DECIDED = frozenset({Status.RESOLVED, Status.CLOSED})
+
 # Moves made only through their own use case and form (a request for information, a
 # decision, a withdrawal, an appeal); the case page offers the other moves as plain buttons.
 DEDICATED = frozenset({Status.AWAITING_MEMBER, Status.RESOLVED, Status.WITHDRAWN, Status.APPEALED})

@@ -6,8 +6,11 @@ from portal.models import (  # noqa: F401
     corrective_actions,
     drafts,
     grievances,
+    improvements,
     keychecks,
     kpi_ledger,
+    outbox,
+    surveys,
     users,
 )
 from portal.models import policies as policies

@@ -25,8 +25,14 @@ class User(Base):
     timezone: Mapped[str | None] = mapped_column(sa.String(64))
     # The language the person chose for the portal; None: follow their browser.
     language: Mapped[str | None] = mapped_column(sa.String(8))
+    # Which notifications also come by email: "all", or "important" (decisions and requests
+    # for information only). Every notification is shown in the portal either way.
+    mail_preference: Mapped[str] = mapped_column(sa.String(20), default="all", server_default="all")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the person proved the address is theirs (a link mailed to it); until then they
+    # may sign in but not file, so nobody files in another person's name.
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     role_rows: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
@@ -43,6 +49,10 @@ class User(Base):
         keep = {r for r in self.role_rows if Role(r.role) in roles}
         have = {Role(r.role) for r in keep}
         self.role_rows = [*keep, *(UserRole(role=r.value) for r in roles - have)]
+
+    @property
+    def email_confirmed(self) -> bool:
+        return self.email_confirmed_at is not None
 
     @property
     def is_staff(self) -> bool:
@@ -94,7 +104,8 @@ class UserSession(Base):
 
 
 class PasswordToken(Base):
-    """A one-time link to set a password (invitations, later resets)."""
+    """A one-time link mailed to a person: an invitation or a reset (both set a password),
+    or the confirmation of their address. Only the SHA-256 of the token is kept."""
 
     __tablename__ = "password_tokens"
 

@@ -343,13 +343,44 @@ class Retention(BaseModel):
         return getattr(self.periods, status, None)
 
 
-class Survey(BaseModel):
-    """When the satisfaction survey goes out and how long it stays open (survey.toml)."""
+class ScaleQuestion(BaseModel):
+    """A question answered on a scale; `low` and `high` name its two ends."""
 
     model_config = FROZEN
-    send_after: WorkingTime  # after the case is resolved
+    label: LocalText
+    low: LocalText
+    high: LocalText
+
+
+class CommentQuestion(BaseModel):
+    model_config = FROZEN
+    label: LocalText
+    hint: LocalText | None = None
+
+
+class SurveyQuestions(BaseModel):
+    """The survey's fixed questions, worded by the association: outcome, process and
+    fairness on 1 to 5, recommending the association on 0 to 10, and a free comment."""
+
+    model_config = FROZEN
+    outcome: ScaleQuestion
+    process: ScaleQuestion
+    fairness: ScaleQuestion
+    recommend: ScaleQuestion
+    comment: CommentQuestion
+
+
+class Survey(BaseModel):
+    """When the satisfaction survey goes out, how long it stays open, and its words
+    (survey.toml)."""
+
+    model_config = FROZEN
+    send_after: WorkingTime  # after the case is decided
     reminder_after: CalendarPeriod | None = None
     closes_after: CalendarPeriod
+    intro: LocalText
+    privacy: LocalText
+    questions: SurveyQuestions
 
     @model_validator(mode="after")
     def _consistent(self) -> Survey:

@@ -1,10 +1,11 @@
-"""Accounts: registration, sign-in, server-side sessions, passwords, invitations."""
+"""Accounts: registration, sign-in, server-side sessions, passwords, invitations.
+
+The links mailed for invitations, resets and address confirmation are account_links.py's."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -13,14 +14,12 @@ from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.db import apart, utcnow
-from portal.domain.errors import InvalidInput, NotFound
+from portal.domain.errors import AddressUnconfirmed, InvalidInput
 from portal.domain.roles import Role
 from portal.i18n import LANGUAGES, _l
-from portal.models.users import PasswordToken, User, UserSession
+from portal.models.users import User, UserSession
 from portal.security import passwords
-from portal.services import audit, claims
-
-INVITE_LIFETIME = timedelta(days=7)
+from portal.services import account_links, audit, claims
 
 
 def _digest(token: str) -> str:
@@ -67,14 +66,17 @@ def register(
     password: str,
     mode: str,
     claim_code: str = "",
+    language: str | None = None,
     now: datetime | None = None,
 ) -> User | None:
     """Open registration of a member account; None when the address or member number
     already has one.
 
     The caller answers both outcomes alike, so the form never tells a stranger who is a
-    member: no duplicate is created, nobody is signed in, the attempt is audited, and the
-    password is hashed anyway so the answer takes as long as a real registration.
+    member: no duplicate is created, nobody is signed in, the attempt is audited, the
+    existing account's owner is told by mail (a new account gets its confirmation mail: one
+    mail either way), and the password is hashed anyway so both take as long. A new account
+    may sign in at once but files only once its address is confirmed.
 
     With the claim code the office gave them, the cases staff recorded for this email
     before the person had an account become theirs (each claim audited)."""
@@ -93,6 +95,7 @@ def register(
     )
     if existing is not None:
         matched = "email" if existing.email_key == email_key else "member_number"
+        account_links.tell_owner(session, existing, matched, now=now)
         audit.record(
             session,
             None,
@@ -115,8 +118,23 @@ def register(
     session.add(user)
     session.flush()
     audit.record(session, user, "account.registered", "user", user.id, now=now)
+    # The confirmation comes in the language the person registered in.
+    account_links.send_confirmation(session, user, language=language, now=now)
     claims.claim_recorded_cases(session, user, claim_code, now=now)
     return user
+
+
+def require_confirmed(user: User) -> None:
+    """Filing online needs an address the person has shown is theirs."""
+    if user.email_confirmed_at is None:
+        raise AddressUnconfirmed(
+            _l(
+                "Please confirm your email address before you file a grievance: open the "
+                "link we sent to %(email)s. This makes sure nobody files in another "
+                "person's name.",
+                email=user.email,
+            )
+        )
 
 
 def authenticate(
@@ -227,30 +245,6 @@ def set_language(session: Session, user: User, language: str, now: datetime | No
         audit.record(session, user, "account.language", "user", user.id, {"to": language}, now=now)
 
 
-@dataclass(frozen=True)
-class Invitation:
-    user: User
-    token: str
-
-
-def issue_password_token(
-    session: Session, user: User, purpose: str, now: datetime | None = None
-) -> str:
-    now = now or utcnow()
-    token = secrets.token_urlsafe(32)
-    session.add(
-        PasswordToken(
-            token_hash=_digest(token),
-            user=user,
-            purpose=purpose,
-            created_at=now,
-            expires_at=now + INVITE_LIFETIME,
-        )
-    )
-    session.flush()
-    return token
-
-
 def invite(
     session: Session,
     actor: User,
@@ -259,9 +253,11 @@ def invite(
     email: str,
     member_number: str | None,
     roles: set[Role],
+    language: str | None = None,
     now: datetime | None = None,
-) -> Invitation:
-    """An administrator creates an account; the person sets a password from a one-time link."""
+) -> User:
+    """An administrator creates an account; the person is mailed a one-time link that sets
+    their password (and so confirms their address)."""
     from portal.services import duties
     from portal.services.access import require_role
 
@@ -272,35 +268,32 @@ def invite(
     if not full_name.strip():
         raise InvalidInput(_l("Enter the person's full name."), "full_name")
     duties.check_roles(session, None, roles)
-    user = User(email=email, email_key=email_key, full_name=full_name.strip(), member_number=number)
+    user = User(
+        email=email,
+        email_key=email_key,
+        full_name=full_name.strip(),
+        member_number=number,
+        # The administrator's choice for the invitation; the person may change it.
+        language=language if language in LANGUAGES else None,
+    )
     user.set_roles(roles or {Role.MEMBER})
     session.add(user)
     session.flush()
-    token = issue_password_token(session, user, "invite", now=now)
+    account_links.send_invitation(session, user, now=now)
     audit.record(session, actor, "account.invited", "user", user.id, now=now)
-    return Invitation(user=user, token=token)
-
-
-def token_user(session: Session, token: str, now: datetime | None = None) -> User:
-    """The user a one-time link belongs to; NotFound when used, expired or unknown."""
-    row = session.get(PasswordToken, _digest(token))
-    if row is None or row.used_at is not None or row.expires_at <= (now or utcnow()):
-        raise NotFound(_l("This link has expired or was already used. Ask for a new one."))
-    return row.user
-
-
-def set_password_with_token(
-    session: Session, token: str, password: str, now: datetime | None = None
-) -> User:
-    user = token_user(session, token, now=now)
-    check_password(password)
-    row = session.get(PasswordToken, _digest(token))
-    assert row is not None
-    row.used_at = now or utcnow()
-    user.password_hash = passwords.hash_password(password)
-    end_all_sessions(session, user, now=now)
-    audit.record(session, user, "account.password_set", "user", user.id, now=now)
     return user
+
+
+def request_password_reset(session: Session, email: str, now: datetime | None = None) -> None:
+    """Mail a reset link if an active account has this address; nothing otherwise. The
+    caller answers both alike (and as slowly), so the form never tells who has an account."""
+    try:
+        _, key = normalise_email(email)
+    except InvalidInput:
+        return
+    user = session.scalar(sa.select(User).where(User.email_key == key))
+    if user is not None and user.active:
+        account_links.send_reset(session, user, now=now)
 
 
 def create_administrator(
@@ -319,6 +312,7 @@ def create_administrator(
         password_hash=passwords.hash_password(password),
     )
     user.set_roles({Role.ADMIN})
+    user.email_confirmed_at = now or utcnow()  # the operator typed it on the server
     session.add(user)
     session.flush()
     audit.record(session, None, "account.admin_created", "user", user.id, now=now)

@@ -24,7 +24,7 @@ from portal.i18n import _l
 from portal.models.committees import CommitteeMembership, Seat
 from portal.models.grievances import Attachment, CaseEvent, Grievance, Message, PanelSeat
 from portal.models.users import User
-from portal.services import audit, conflicts, duties, timeline
+from portal.services import audit, conflicts, duties, notify, timeline
 
 NOT_FOUND = _l("We could not find that grievance.")
 
@@ -182,6 +182,7 @@ def move(
     if wanted == Status.CLOSED:
         case.closed_at = now
     timeline.move(session, case, wanted, mover, actor, now=now)
+    notify.status_changed(session, case, now)
     return wanted
 
 

@@ -23,7 +23,7 @@ from portal.i18n import _l
 from portal.models.grievances import Grievance, InternalNote, Message
 from portal.models.users import User
 from portal.policies.types import Calendar
-from portal.services import audit, kpi_marks, timeline
+from portal.services import audit, kpi_marks, notify, timeline
 from portal.services.casefile import Standing
 
 MAX_NOTE = 10000
@@ -171,6 +171,7 @@ def send_reply(
         and standing.can(case.status, Status.UNDER_REVIEW)
     ):
         walk(session, actor, case, standing, [Status.UNDER_REVIEW], now)
+    notify.committee_wrote(session, case, now)
     audit.record(
         session,
         actor,
@@ -228,6 +229,7 @@ def request_information(
         now=now,
     )
     case.paused_at = now
+    notify.information_requested(session, case, now)
     audit.record(
         session,
         actor,

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from portal.db import utcnow
 from portal.domain.roles import Role, duties_clash
 from portal.models.committees import Committee, CommitteeMembership, Seat
 from portal.models.users import User
@@ -96,6 +97,7 @@ def seed(session: Session, policies: PolicySet) -> list[DemoAccount]:
     sync_from_policy(session, policies)
     committees = {c.slug: c for c in session.scalars(sa.select(Committee))}
     accounts = demo_accounts()
+    now = utcnow()
     hashes: dict[str, str] = {}
     for account in accounts:
         # The demo obeys the separation of duties the admin pages enforce.
@@ -110,6 +112,7 @@ def seed(session: Session, policies: PolicySet) -> list[DemoAccount]:
             full_name=account.name,
             member_number=account.member_number,
             password_hash=hashes[account.password],
+            email_confirmed_at=now,  # demo addresses receive no mail to confirm
         )
         user.set_roles({account.role})
         session.add(user)
@@ -131,7 +134,11 @@ def existing_demo_accounts(session: Session) -> list[DemoAccount]:
 
 
 def seed_cases(session: Session, policies: PolicySet, store, rules) -> int:  # type: ignore[no-untyped-def]
-    """The demo grievances, worked through every state (see services/demo_cases.py)."""
+    """The demo grievances, worked through every state (see services/demo_cases.py), and
+    the surveys and "you said, we did" note that follow decisions (demo_surveys.py)."""
+    from portal.services.demo_cases import Demo
     from portal.services.demo_cases import seed_cases as seed_stories
+    from portal.services.demo_surveys import seed_surveys
 
-    return seed_stories(session, policies, store, rules)
+    filed = seed_stories(session, policies, store, rules)
+    return filed + seed_surveys(Demo(session, policies), store, rules)

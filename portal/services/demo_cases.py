@@ -463,28 +463,40 @@ def seed_cases(
 ) -> int:
     """File and work the demo grievances; flushes, never commits. Returns how many."""
     demo = Demo(session, policies)
-    staff = demo.user("reviewer5@demo.example")
     stories = [*STORIES, _due_soon_story(policies, demo.now)]
     for story in stories:
-        member = demo.user(story.member)
-        filing = Filing(
-            category=story.category,
-            subject=story.subject,
-            narrative=story.narrative,
-            channel=story.channel,
-            hide_identity=story.hidden,
-            party_emails=list(story.parties),
-        )
-        if story.files:
-            filing.uploads = [Upload("bank-statement.txt", io.BytesIO(STATEMENT))]
-        actor = member if story.channel == "web" else staff
-        case = file_grievance(
-            session, actor, member, filing, policies, store, rules, now=demo.ago(story.days_ago)
-        )
-        if story.then is not None:
-            story.then(demo, case)
-        session.flush()
+        file_story(demo, story, store, rules)
     return len(stories)
+
+
+def file_story(demo: Demo, story: Story, store: EvidenceStore, rules: UploadRules) -> Grievance:
+    """File one story's grievance as its member (or staff, by phone), then play the rest."""
+    member = demo.user(story.member)
+    filing = Filing(
+        category=story.category,
+        subject=story.subject,
+        narrative=story.narrative,
+        channel=story.channel,
+        hide_identity=story.hidden,
+        party_emails=list(story.parties),
+    )
+    if story.files:
+        filing.uploads = [Upload("bank-statement.txt", io.BytesIO(STATEMENT))]
+    actor = member if story.channel == "web" else demo.user("reviewer5@demo.example")
+    case = file_grievance(
+        demo.session,
+        actor,
+        member,
+        filing,
+        demo.policies,
+        store,
+        rules,
+        now=demo.ago(story.days_ago),
+    )
+    if story.then is not None:
+        story.then(demo, case)
+    demo.session.flush()
+    return case
 
 
 def _due_soon_story(policies: PolicySet, now: datetime) -> Story:

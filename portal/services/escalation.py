@@ -26,7 +26,7 @@ from portal.i18n import _l
 from portal.models.grievances import Grievance
 from portal.models.users import User
 from portal.policies.types import Ladder, Level, PolicySet
-from portal.services import audit, cases, clock, kpi_marks, panels, timeline
+from portal.services import audit, cases, clock, kpi_marks, notify, panels, timeline
 
 SLA_BREACH = "sla_breach"
 MEMBER_REQUEST = "member_request_after_breach"
@@ -95,6 +95,7 @@ def climb(
     )
     if level.actor == "grievance_panel":
         panels.seat_panel(session, case, level.number, policies, now)
+    notify.level_changed(session, case, TRIGGER_OF[why], now)
     audit.record(
         session,
         actor,

@@ -20,7 +20,7 @@ from portal.i18n import _l
 from portal.models.grievances import CaseExtension, Grievance
 from portal.models.users import User
 from portal.policies.types import PolicySet
-from portal.services import audit, casefile, timeline
+from portal.services import audit, casefile, notify, timeline
 
 EXTENDED = "extended"  # the timeline kind; the event's detail is the reason
 MAX_REASON = 2000
@@ -137,6 +137,7 @@ def extend(
     if case.first_response_at is not None:
         case.due_soon_marked_at = None  # the new date gets its own warning
     timeline.add_event(case, EXTENDED, chair, detail=reason, now=now)
+    notify.dates_moved(session, case, now)
     audit.record(
         session,
         chair,

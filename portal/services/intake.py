@@ -27,12 +27,14 @@ from portal.services import (
     claims,
     evidence,
     kpi_marks,
+    notify,
     recording,
     recusals,
     references,
     timeline,
 )
 from portal.services.access import require_role
+from portal.services.accounts import require_confirmed
 from portal.services.duties import require_casework
 from portal.services.policies import record_policy_version
 from portal.services.triage import triage
@@ -195,6 +197,8 @@ def _authorise(actor: User, member: User | None, filing: Filing) -> None:
         if actor.id != member.id:
             raise PermissionDenied(_l("Only the member can file online for themselves."))
         require_role(actor, Role.MEMBER)
+        # Staff recording for a member vouch for them; online, the address must be proven.
+        require_confirmed(actor)
         return
     require_casework(actor)
     if channel not in STAFF_CHANNELS:
@@ -318,6 +322,8 @@ def file_grievance(
         _escalate_high_risk(session, case, policies, now)
     # A case naming (or filed by) every chair of its committee goes where someone may act.
     recusals.hand_on(session, case, policies, None, now)
+    notify.case_acknowledged(session, case, now)
+    notify.new_case(session, case, now)
     record_policy_version(session, policies, now=now)
     session.flush()
     return case

@@ -1,11 +1,12 @@
-"""Key rotation and verification over the whole case store."""
+"""Key rotation and verification over the whole case store (cases and survey answers)."""
 
 from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -20,6 +21,7 @@ from portal.models.grievances import (
     Message,
     case_aad,
 )
+from portal.models.surveys import SurveyAnswer, answer_aad
 from portal.security.envelope import unwrap_data_key, wrap_data_key
 from portal.security.errors import DecryptionError, KeyConfigError
 from portal.security.keys import KeyRing
@@ -32,62 +34,101 @@ ENCRYPTED_MODELS: list[type[Encrypted]] = [
     InternalNote,
     Attachment,
     Decision,
+    SurveyAnswer,
 ]
+
+
+@dataclass(frozen=True)
+class WrappedKeys:
+    """A table whose rows carry a data key wrapped by a KEK, and what each wrap is bound to."""
+
+    table: sa.Table
+    aad: Callable[[sa.Row[Any]], bytes]
+    bound: tuple[str, ...] = ()  # the columns `aad` reads, besides the id
+
+
+# Cases, and survey answers with a comment (their key is their own: see models/surveys.py).
+HOLDERS = (
+    WrappedKeys(
+        Grievance.__table__,
+        lambda row: case_aad(row.id, bytes(row.member_digest)),
+        ("member_digest",),
+    ),
+    WrappedKeys(SurveyAnswer.__table__, lambda row: answer_aad(row.id)),
+)
 
 
 def usage(session: Session) -> Counter[str]:
     """How many data keys each key-encryption key wraps."""
-    rows = session.execute(
-        sa.select(Grievance.dek_key_id, sa.func.count()).group_by(Grievance.dek_key_id)
-    )
-    return Counter({kid: n for kid, n in rows})
+    found: Counter[str] = Counter()
+    for holder in HOLDERS:
+        kid = holder.table.c.dek_key_id
+        rows = session.execute(
+            sa.select(kid, sa.func.count()).where(kid.is_not(None)).group_by(kid)
+        )
+        found.update({k: n for k, n in rows})
+    return found
 
 
 def pending_rewrap(session: Session, ring: KeyRing) -> int:
-    return (
-        session.scalar(sa.select(sa.func.count()).where(Grievance.dek_key_id != ring.active_id))
+    return sum(
+        session.scalar(
+            sa.select(sa.func.count())
+            .select_from(holder.table)
+            .where(holder.table.c.dek_key_id != ring.active_id)
+        )
         or 0
+        for holder in HOLDERS
     )
 
 
 @dataclass
 class RewrapProgress:
-    """Where a rotation is: the last case id looked at, and cases that would not unwrap."""
+    """Where a rotation is: the table and last row id looked at, and keys that would not unwrap."""
 
     after: uuid.UUID | None = None
+    holder: int = 0
     skipped: list[str] = field(default_factory=list)
 
 
 def rewrap_batch(session: Session, ring: KeyRing, progress: RewrapProgress, size: int = 200) -> int:
-    """Rewrap up to `size` data keys under the active key; returns how many rows it looked at.
+    """Rewrap up to `size` data keys under the active key; returns how many rows it looked at
+    (0 once every table is done).
 
     Each batch is its own transaction at the caller, so an interrupted run loses
-    nothing and a rerun picks up the rest. A case whose key does not unwrap (a
+    nothing and a rerun picks up the rest. A row whose key does not unwrap (a
     damaged row, a missing key) is reported in `progress.skipped` and left as it
     is, so one bad row never blocks the rotation of all the others."""
-    table = Grievance.__table__
-    stmt = sa.select(table.c.id, table.c.dek_key_id, table.c.dek_wrapped, table.c.member_digest)
-    stmt = stmt.where(table.c.dek_key_id != ring.active_id)
-    if progress.after is not None:
-        stmt = stmt.where(table.c.id > progress.after)
-    rows = session.execute(stmt.order_by(table.c.id).limit(size)).all()
-    for case_id, kid, wrapped, digest in rows:
-        progress.after = case_id
-        aad = case_aad(case_id, bytes(digest))
-        try:
-            dek = unwrap_data_key(ring, kid, bytes(wrapped), aad)
-        except (DecryptionError, KeyConfigError) as exc:
-            progress.skipped.append(f"grievances {case_id}: {exc}")
+    while progress.holder < len(HOLDERS):
+        holder = HOLDERS[progress.holder]
+        table = holder.table
+        columns = [table.c.id, table.c.dek_key_id, table.c.dek_wrapped]
+        stmt = sa.select(*columns, *(table.c[b] for b in holder.bound))
+        stmt = stmt.where(table.c.dek_key_id != ring.active_id)
+        if progress.after is not None:
+            stmt = stmt.where(table.c.id > progress.after)
+        rows = session.execute(stmt.order_by(table.c.id).limit(size)).all()
+        if not rows:
+            progress.holder, progress.after = progress.holder + 1, None
             continue
-        new_kid, new_wrapped = wrap_data_key(ring, dek, aad)
-        # Core update: the data key itself is unchanged, so no version bump
-        # that would make someone's open form stale.
-        session.execute(
-            sa.update(table)
-            .where(table.c.id == case_id, table.c.dek_key_id == kid)
-            .values(dek_key_id=new_kid, dek_wrapped=new_wrapped)
-        )
-    return len(rows)
+        for row in rows:
+            progress.after = row.id
+            aad = holder.aad(row)
+            try:
+                dek = unwrap_data_key(ring, row.dek_key_id, bytes(row.dek_wrapped), aad)
+            except (DecryptionError, KeyConfigError) as exc:
+                progress.skipped.append(f"{table.name} {row.id}: {exc}")
+                continue
+            new_kid, new_wrapped = wrap_data_key(ring, dek, aad)
+            # Core update: the data key itself is unchanged, so no version bump
+            # that would make someone's open form stale.
+            session.execute(
+                sa.update(table)
+                .where(table.c.id == row.id, table.c.dek_key_id == row.dek_key_id)
+                .values(dek_key_id=new_kid, dek_wrapped=new_wrapped)
+            )
+        return len(rows)
+    return 0
 
 
 def check_retirable(session: Session, ring: KeyRing, kid: str) -> None:

@@ -37,7 +37,7 @@ from portal.models.grievances import (
 )
 from portal.models.users import User
 from portal.policies.types import PolicySet
-from portal.services import audit, casefile, recusals, timeline
+from portal.services import audit, casefile, notify, recusals, timeline
 from portal.services.casefile import Standing
 
 REFUSED = _l(
@@ -142,6 +142,7 @@ def merge(
     session.flush()
     # Whoever could not judge the duplicate cannot judge the survivor that now holds it.
     recusals.hand_on(session, target, policies, actor, now)
+    notify.status_changed(session, case, now)  # the duplicate is closed
     audit.record(
         session,
         actor,

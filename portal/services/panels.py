@@ -41,7 +41,7 @@ from portal.models.grievances import (
 )
 from portal.models.users import User, UserRole
 from portal.policies.types import PolicySet
-from portal.services import audit, conflicts, duties, timeline
+from portal.services import audit, conflicts, duties, notify, timeline
 
 SEATED = "panel.seated"
 SHORT = "panel.short"
@@ -138,6 +138,7 @@ def seat_panel(
         session.add(seat)
         seats.append(seat)
     if chosen:
+        notify.panel_seated(session, case, chosen, level, now)
         names = ", ".join(u.full_name for u in chosen)
         timeline.add_event(
             case,

@@ -29,7 +29,16 @@ from portal.i18n import _l
 from portal.models.grievances import Decision, Grievance, PanelSeat, PanelVote
 from portal.models.users import User
 from portal.policies.types import PolicySet
-from portal.services import audit, casefile, casework, conflicts, kpi_marks, timeline
+from portal.services import (
+    audit,
+    casefile,
+    casework,
+    conflicts,
+    kpi_marks,
+    notify,
+    surveys,
+    timeline,
+)
 from portal.services.casefile import Standing
 from portal.services.cases import resume_clock
 
@@ -268,6 +277,8 @@ def _decide(
     # As services/decisions.py tells the member of a decision, naming the panel as its maker
     # (web/casework_events.py words it), so the timeline does not credit the committee.
     timeline.add_event(case, "decided", actor, detail=f"Panel decision: {outcome}", now=now)
+    notify.decision_made(session, case, now)
+    surveys.schedule(session, case, policies, now)
     audit.record(
         session,
         actor,

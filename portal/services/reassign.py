@@ -22,7 +22,7 @@ from portal.models.committees import Committee, CommitteeMembership
 from portal.models.grievances import Grievance
 from portal.models.users import User
 from portal.policies.types import PolicySet
-from portal.services import audit, conflicts, duties, timeline
+from portal.services import audit, conflicts, duties, notify, timeline
 from portal.services.casefile import Standing
 
 MAX_REASON = 2000  # why the priority changed; the member reads it
@@ -128,6 +128,7 @@ def _give(session: Session, actor: User, case: Grievance, assignee: User, now: d
     timeline.add_event(
         case, "reviewer_assigned", actor, detail="A reviewer has been assigned", now=now
     )
+    notify.case_assigned(session, case, assignee, actor, now)
     action = "case.assigned" if before is None else "case.reassigned"
     audit.record(
         session,
@@ -175,6 +176,8 @@ def change_category(
         case.assignee_id, case.assignee = None, None
         detail += f"; passed to the {committee.slug} committee"
     timeline.add_event(case, "category", actor, detail=detail, now=now)
+    if moved:
+        notify.new_case(session, case, now)
     audit.record(
         session,
         actor,
@@ -246,6 +249,8 @@ def change_priority(
         case, priority, policies
     )
     case.due_soon_marked_at = None  # the pending promise changed: the sweep judges it afresh
+    if old_dates != (case.first_response_due_at, case.resolution_due_at):
+        notify.dates_moved(session, case, now)
     timeline.add_event(
         case,
         "priority",

@@ -32,7 +32,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from portal.domain import sla, workflow
 from portal.models.grievances import Grievance
 from portal.policies.types import PolicySet
-from portal.services import audit, clock, escalation, timeline
+from portal.services import audit, clock, escalation, notify, timeline
 
 BATCH = 200
 # A candidate is a case whose due date is within this much working time more than the
@@ -134,8 +134,10 @@ def _breach(
     level = escalation.next_level_for(policies.ladder, case.escalation_level, escalation.SLA_BREACH)
     if level is not None:
         escalation.climb(session, case, level, target, policies, now)
+        notify.breached(session, case, target.value, now)
         summary.escalated[level.number] += 1
         return
+    notify.breached(session, case, target.value, now)
     timeline.add_event(
         case,
         escalation.BREACHED[target],
@@ -163,6 +165,7 @@ def _mark_due_soon(
     case.due_soon_marked_at = now
     summary.due_soon += 1
     timeline.add_event(case, DUE_SOON[found.target], None, public=False, now=now)
+    notify.due_soon(session, case, found.target.value, found.due_at, now)
     audit.record(
         session,
         None,

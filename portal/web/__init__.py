@@ -29,8 +29,10 @@ def init_web(app: Flask) -> None:
     from portal.web.home import bp as home_bp
     from portal.web.insight import bp as insight_bp
     from portal.web.member import bp as member_bp
+    from portal.web.notifications import bp as notifications_bp
     from portal.web.oversight import bp as oversight_bp
     from portal.web.public import bp as public_bp
+    from portal.web.survey import bp as survey_bp
     from portal.web.uploads import PortalRequest
 
     app.request_class = PortalRequest
@@ -49,6 +51,8 @@ def init_web(app: Flask) -> None:
         oversight_bp,
         insight_bp,
         public_bp,
+        notifications_bp,
+        survey_bp,
     ):
         app.register_blueprint(bp)
     app.before_request(_refuse_nul)

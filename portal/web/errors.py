@@ -11,6 +11,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from portal.domain.errors import (
+    AddressUnconfirmed,
     DomainError,
     InvalidInput,
     InvalidTransition,
@@ -80,6 +81,16 @@ def init_app(app: Flask) -> None:
                 "Please go back, reload the page and try again. Nothing was saved."
             ),
         )
+
+    @app.errorhandler(AddressUnconfirmed)
+    def _unconfirmed(exc: AddressUnconfirmed):  # type: ignore[no-untyped-def]
+        from portal import db
+
+        db.rollback()
+        if wants_json():
+            return jsonify(error=str(exc)), 403
+        # The refusal comes with its way out: the link sent again.
+        return render_template("auth/unconfirmed.html", message=str(exc)), 403
 
     @app.errorhandler(DomainError)
     def _domain(exc: DomainError):  # type: ignore[no-untyped-def]

@@ -62,6 +62,16 @@ def _choose() -> str:
     return asked or association_default()
 
 
+def prefer(code: str | None) -> None:
+    """Show this request in `code` unless the reader chose a language (a link mailed in
+    Korean opens in Korean in any browser)."""
+    import flask_babel
+
+    if code in LANGUAGES and session.get(SESSION_KEY) not in LANGUAGES:
+        g.language = code
+        flask_babel.refresh()
+
+
 def association_default() -> str:
     """The policy set's default language (``languages.default``), read defensively."""
     policies = current_app.extensions.get("portal.policies")

@@ -33,6 +33,7 @@ from portal.db import Base, database, make_engine
 from portal.security import keys
 from portal.security.errors import KeyConfigError
 from tests.conftest import make_settings
+from tests.mailbox import Mailbox
 
 PG_BASE = os.environ.get("PORTAL_TEST_POSTGRES")
 HERE = Path(__file__).resolve().parent
@@ -67,6 +68,7 @@ class LiveServer:
 
     url: str
     app: Flask
+    mailbox: Mailbox | None = None
 
     def session(self) -> Session:
         """A new session on the server's database; commit what the browser should see."""
@@ -74,6 +76,19 @@ class LiveServer:
 
     def at(self, path: str) -> str:
         return self.url + path
+
+    def mailed_link(self, address: str, contains: str) -> str:
+        """The outbox's mail sent now (written as files, as in development), and the path of
+        the newest link to `address` whose address contains `contains`."""
+        from tests.mailbox import link_in, text_of
+
+        if self.mailbox is None:
+            instance = self.app.extensions["portal.settings"].instance_path
+            self.mailbox = Mailbox(self.app, instance / "e2e-mail")
+        self.mailbox.deliver()
+        found = [m for m in self.mailbox.to(address) if contains in text_of(m)]
+        assert found, f"no mail to {address} with a link to {contains}"
+        return link_in(found[-1], contains)
 
 
 @pytest.fixture
@@ -203,6 +218,8 @@ WORDS: dict[str, dict[str, str]] = {
         "signed_out": "You have signed out.",
         "create_account": "Create account",
         "registered": "Thank you for registering",
+        "confirm_address": "Confirm my address",
+        "confirmed": "Thank you: your email address is confirmed.",
         "my_grievances": "My grievances",
         "no_grievances": "You have not filed a grievance yet",
         "review": "Review my grievance",
@@ -225,6 +242,8 @@ WORDS: dict[str, dict[str, str]] = {
         "signed_out": "로그아웃했습니다.",
         "create_account": "계정 만들기",
         "registered": "가입해 주셔서 감사합니다",
+        "confirm_address": "내 주소 확인하기",
+        "confirmed": "감사합니다. 이메일 주소가 확인되었습니다.",
         "my_grievances": "나의 고충 신청",
         "no_grievances": "아직 신청하신 고충이 없습니다",
         "review": "신청 내용 확인하기",
@@ -286,8 +305,15 @@ class MemberPages(Pages):
         self.page.get_by_role("button", name=w["create_account"]).click()
         # The same answer whether or not the address was new; nobody is signed in.
         self.expect_heading(w["registered"])
+        self.confirm_address(email)
         self.sign_in(email, password)
         self.expect_heading(w["my_grievances"])
+
+    def confirm_address(self, email: str) -> None:
+        """Open the link of the confirmation mail the outbox worker delivers, and confirm."""
+        self.open(self.server.mailed_link(email, "/confirm/"))
+        self.page.get_by_role("button", name=self.words["confirm_address"]).click()
+        self.expect_flash(self.words["confirmed"])
 
     def expect_no_grievances(self) -> None:
         self.expect_heading(self.words["my_grievances"])

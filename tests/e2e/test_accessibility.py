@@ -69,7 +69,7 @@ def test_member_pages(pages, people):
     found += violations(page)
     page.get_by_role("link", name=w["withdraw"]).click()
     found += violations(page)
-    for path in ("/my/grievances", "/account"):
+    for path in ("/my/grievances", "/account", "/notifications"):
         pages.open(path)
         found += violations(page)
     assert found == []
@@ -85,6 +85,7 @@ def test_staff_and_admin_pages(pages, people):
         "/admin/committees",
         "/admin/committees/1",
         "/admin/users/1",
+        "/admin/outbox",
     ):
         pages.open(path)
         found += violations(page)

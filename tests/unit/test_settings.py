@@ -49,6 +49,48 @@ def test_settings_from_environment():
         settings.env = "development"  # type: ignore[misc]
 
 
+def test_mail_settings_from_environment_keep_the_password_out_of_sight():
+    settings = Settings.from_env(
+        {
+            "PORTAL_MAIL_SERVER": "smtp.example.org",
+            "PORTAL_MAIL_PORT": "465",
+            "PORTAL_MAIL_SECURITY": "SSL",
+            "PORTAL_MAIL_USERNAME": "portal",
+            "PORTAL_MAIL_PASSWORD": "s3cret-mail-password",
+            "PORTAL_MAIL_MAX_ATTEMPTS": "4",
+            "PORTAL_MAIL_RETRY_SECONDS": "30",
+        }
+    )
+    assert (settings.mail_server, settings.mail_port, settings.mail_security) == (
+        "smtp.example.org",
+        465,
+        "ssl",
+    )
+    assert (settings.mail_max_attempts, settings.mail_retry_seconds) == (4, 30)
+    assert not settings.mail_to_files
+    assert "s3cret-mail-password" not in repr(settings)
+    settings.check()
+
+
+def test_without_a_mail_server_development_writes_files_and_production_uses_localhost():
+    development = Settings.from_env({})
+    assert development.mail_server is None and development.mail_to_files
+    production = Settings(env="production", secret_key="k" * 48)
+    assert not production.mail_to_files and production.resolved_mail_server == "127.0.0.1"
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"mail_security": "tls"}, "PORTAL_MAIL_SECURITY must be"),
+        ({"mail_password": "x"}, "without PORTAL_MAIL_USERNAME"),
+    ],
+)
+def test_mail_settings_that_cannot_work_are_refused(changes, message):
+    with pytest.raises(SettingsError, match=message):
+        Settings().with_(**changes).check()
+
+
 def test_create_app_without_keys_raises_a_one_line_error(tmp_path):
     with pytest.raises(StartupError) as info:
         create_app(Settings(testing=True, instance_path=tmp_path, database_url="sqlite://"))

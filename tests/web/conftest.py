@@ -70,3 +70,11 @@ def file_grievance(browser: Browser, files=None, **changes):  # type: ignore[no-
     if files:
         payload["evidence"] = files
     return browser.client.post(review_url, data=payload, content_type="multipart/form-data")
+
+
+@pytest.fixture
+def mailbox(app, tmp_path):  # type: ignore[no-untyped-def]
+    """The mail the portal sends, delivered on demand (`mailbox.deliver()`)."""
+    from tests.mailbox import Mailbox
+
+    return Mailbox(app, tmp_path / "mail")

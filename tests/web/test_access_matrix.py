@@ -40,12 +40,18 @@ MATRIX: list[tuple[str, set[object]]] = [
     ("/sign-in", {"*"}),
     ("/register", {"*"}),
     ("/register/done", {"*"}),
+    ("/forgot-password", {"*"}),
+    ("/forgot-password/sent", {"*"}),
+    ("/you-said-we-did", {"*"}),
+    ("/survey/thanks", {"*"}),
     ("/policies/", {"*"}),
     ("/account", {Role.MEMBER, Role.REVIEWER, Role.CHAIR, Role.PANEL, Role.ADMIN, Role.AUDITOR}),
     ("/my/grievances", {Role.MEMBER}),
     ("/grievances/new", {Role.MEMBER}),
     ("/committee/record", {Role.REVIEWER, Role.CHAIR}),
     ("/committee/queue", {Role.REVIEWER, Role.CHAIR, Role.PANEL}),
+    ("/committee/survey-results", {Role.CHAIR}),
+    ("/committee/improvements/new", {Role.CHAIR}),
     ("/policies/ethics", {"*"}),
     ("/admin/users", {Role.ADMIN}),
     ("/admin/users/invite", {Role.ADMIN}),
@@ -57,6 +63,11 @@ MATRIX: list[tuple[str, set[object]]] = [
     # A chair without a committee seat chairs nothing: the service refuses (403).
     ("/insight/", {Role.ADMIN, Role.AUDITOR}),
     ("/insight/actions", {Role.ADMIN, Role.AUDITOR}),
+    ("/admin/outbox", {Role.ADMIN}),
+    (
+        "/notifications",
+        {Role.MEMBER, Role.REVIEWER, Role.CHAIR, Role.PANEL, Role.ADMIN, Role.AUDITOR},
+    ),
 ]
 
 
@@ -191,6 +202,7 @@ POSTS = [
     ("/admin/users/invite", {Role.ADMIN}),
     ("/admin/committees", {Role.ADMIN}),
     ("/admin/panel", {Role.ADMIN}),
+    ("/committee/improvements/new", {Role.CHAIR}),
 ]
 
 

@@ -30,7 +30,7 @@ def test_member_registers_then_signs_in(browser, session):
     response = register(browser, follow_redirects=True)
     html = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert THANKS in html and "sign in with the password you just chose" in html
+    assert THANKS in html and "with the password you just chose" in html
     assert browser.get("/my/grievances").status_code == 302  # nobody was signed in
     user = session.scalar(sa.select(User).where(User.email_key == "nadia@example.org"))
     assert user is not None and user.roles == {Role.MEMBER}

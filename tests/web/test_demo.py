@@ -15,7 +15,7 @@ from tests.conftest import Browser
 def test_demo_seed_creates_the_association_once_and_prints_every_sign_in(app, runner, session):
     first = runner.invoke(args=["demo", "seed"])
     assert first.exit_code == 0, first.output
-    assert "Seeded the demo association: 25 accounts, 15 grievances." in first.output
+    assert "Seeded the demo association: 25 accounts, 20 grievances." in first.output
     lines = [line for line in first.output.splitlines() if "@demo.example" in line]
     assert len(lines) == 25
     roles = [line.split()[0] for line in lines]
@@ -30,7 +30,7 @@ def test_demo_seed_creates_the_association_once_and_prints_every_sign_in(app, ru
     again = runner.invoke(args=["demo", "seed"])
     assert "nothing was seeded" in again.output and again.output.count("@demo.example") == 25
     assert session.scalar(sa.select(sa.func.count()).select_from(User)) == 25
-    assert session.scalar(sa.select(sa.func.count()).select_from(Grievance)) == 15
+    assert session.scalar(sa.select(sa.func.count()).select_from(Grievance)) == 20
 
     # A printed sign-in works, and the member sees their demo grievances.
     _role, email, password = next(line.split() for line in lines if line.split()[0] == "member")
@@ -38,6 +38,30 @@ def test_demo_seed_creates_the_association_once_and_prints_every_sign_in(app, ru
     assert browser.sign_in(email, password).status_code == 303
     html = browser.get("/my/grievances").get_data(as_text=True)
     assert "Charged twice for this year" in html and "bank-statement.txt" not in html
+    assert re.search(r'Notifications <span class="badge">\d+', html)
+
+    # The demo leaves its mail in the outbox; `make run` sends it once (to files, no server).
+    sent = runner.invoke(args=["outbox", "send"])
+    summary = re.match(r"outbox: (\d+) sent, 0 failed, 0 waiting", sent.output)
+    assert summary and int(summary.group(1)) > 20, sent.output
+    assert "20 case_acknowledged" in sent.output and "decision_made" in sent.output
+    # The insurance decision's survey went out; the demo's members need not confirm anything.
+    assert "1 survey_invitation" in sent.output and "improvement_published" in sent.output
+    assert "address_confirm" not in sent.output
+    assert all(u.email_confirmed for u in session.scalars(sa.select(User)))
+
+
+def test_the_demo_chair_sees_survey_figures_a_follow_up_and_a_published_note(app, runner):
+    assert runner.invoke(args=["demo", "seed"]).exit_code == 0
+    chair = Browser(app.test_client())
+    assert (
+        chair.sign_in("chair.member-services@demo.example", "chair-demo-portal").status_code == 303
+    )
+    html = chair.get("/committee/survey-results").get_data(as_text=True)
+    assert "5 answers" in html and "NPS" in html and "Figures appear from" not in html
+    assert "No follow-ups waiting." not in html  # the low score of the history
+    page = Browser(app.test_client()).get("/you-said-we-did").get_data(as_text=True)
+    assert "Dues reminders now say what is owed and why" in page
 
 
 def test_the_demo_seeds_on_the_seoul_example_set(app, session):
@@ -52,7 +76,7 @@ def test_the_demo_seeds_on_the_seoul_example_set(app, session):
     filed = demo.seed_cases(session, seoul, ext["portal.store"], ext["portal.upload_rules"])
     session.flush()
 
-    assert filed == 15
+    assert filed == 20
     names = set(session.scalars(sa.select(Committee.name)))
     assert names == {"윤리위원회", "회원서비스위원회", "운영·선거위원회"}
     cases = session.scalars(sa.select(Grievance)).all()

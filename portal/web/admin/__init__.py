@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from portal.web.admin import panel, views  # noqa: E402,F401
+from portal.web.admin import outbox, panel, views  # noqa: E402,F401

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from wtforms import (
     EmailField,
+    RadioField,
     SelectChoice,
     SelectField,
     SelectMultipleField,
@@ -16,6 +17,7 @@ from portal.i18n import _l
 from portal.models.committees import Seat
 from portal.services.accounts import normalise_email
 from portal.web.forms import PortalForm, checked_by
+from portal.web.language import NAMES as LANGUAGE_NAMES
 
 ROLE_CHOICES = [SelectChoice(r.value, r.label) for r in Role]
 SEAT_LABELS = {Seat.CHAIR: _l("Chair"), Seat.REVIEWER: _l("Reviewer")}
@@ -62,6 +64,13 @@ class InviteForm(PortalForm):
         ],
     )
     roles = MultiCheckboxField(_l("Roles"), choices=ROLE_CHOICES, default=[Role.MEMBER.value])
+    # Each language named in itself, as in the language switcher.
+    language = RadioField(
+        _l("Language of the invitation"),
+        choices=[SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()],
+        validators=[Optional()],  # none: the association's default language
+        description=_l("The person's mail from the portal comes in it; they can change it."),
+    )
 
 
 class RolesForm(PortalForm):

@@ -1,9 +1,7 @@
 from __future__ import annotations
 
 from flask import (
-    current_app,
     flash,
-    make_response,
     redirect,
     render_template,
     request,
@@ -29,6 +27,7 @@ from portal.web.admin.forms import (
 )
 from portal.web.confirm import Confirmation, ConfirmForm, confirmation_page, unconfirmed
 from portal.web.forms import PortalForm, attach_error
+from portal.web.language import association_default
 
 admin_only = roles(Role.ADMIN)
 INVITED_KEY = "invited"
@@ -49,28 +48,28 @@ def users():  # type: ignore[no-untyped-def]
 @admin_only
 def invite():  # type: ignore[no-untyped-def]
     form = InviteForm()
+    if not form.is_submitted():
+        form.language.data = association_default()
     if form.validate_on_submit():
         try:
-            invitation = accounts.invite(
+            invited_user = accounts.invite(
                 db.session(),
                 current_user,
                 full_name=form.full_name.data or "",
                 email=form.email.data or "",
                 member_number=form.member_number.data,
                 roles={Role(r) for r in form.roles.data or []},
+                language=form.language.data,
             )
         except InvalidInput as exc:
             db.rollback()
             attach_error(form, exc)
         else:
             db.commit()
-            # The configured public address, never the request's Host header.
-            base = current_app.extensions["portal.settings"].base_url.rstrip("/")
-            link = base + url_for("auth.set_password", token=invitation.token)
-            # Post/Redirect/Get: the link waits in this browser's session for the page that
-            # shows it, so Reload and Back show it again rather than resend the invitation.
-            session[INVITED_KEY] = {"user": invitation.user.id, "link": link}
-            return redirect(url_for("admin.invited", user_id=invitation.user.id), 303)
+            # The link goes by mail (the outbox); nobody else ever sees it. Post/Redirect/Get:
+            # the page that says so is a GET, so Reload sends no second invitation.
+            session[INVITED_KEY] = {"user": invited_user.id}
+            return redirect(url_for("admin.invited", user_id=invited_user.id), 303)
     return render_template("admin/invite.html", form=form), 400 if form.errors else 200
 
 
@@ -81,9 +80,7 @@ def invited(user_id: int):  # type: ignore[no-untyped-def]
     kept = session.get(INVITED_KEY) or {}
     if kept.get("user") != user_id:
         return redirect(url_for("admin.user", user_id=user_id), 303)
-    response = make_response(render_template("admin/invited.html", user=person, link=kept["link"]))
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return render_template("admin/invited.html", user=person)
 
 
 @bp.get("/users/<int:user_id>")

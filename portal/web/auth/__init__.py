@@ -1,7 +1,7 @@
-"""Registration, sign-in, sign-out and passwords."""
+"""Registration, sign-in, sign-out, passwords, and the links mailed for them."""
 
 from flask import Blueprint
 
 bp = Blueprint("auth", __name__)
 
-from portal.web.auth import views  # noqa: E402,F401
+from portal.web.auth import links, views  # noqa: E402,F401

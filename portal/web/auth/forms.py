@@ -1,11 +1,12 @@
 from __future__ import annotations
 
-from wtforms import EmailField, PasswordField, StringField
+from wtforms import EmailField, PasswordField, RadioField, SelectChoice, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from portal.i18n import _l
 from portal.security.passwords import MAX_LENGTH, MIN_LENGTH
 from portal.services.accounts import check_password, normalise_email
+from portal.services.notifications import MAIL_ALL, MAIL_IMPORTANT
 from portal.web.forms import PortalForm, checked_by
 
 PASSWORD_HINT = _l(
@@ -94,5 +95,28 @@ class SetPasswordForm(PortalForm):
     confirm = _confirm("password")
 
 
+class ForgotPasswordForm(PortalForm):
+    email = EmailField(
+        _l("Email address"),
+        validators=[
+            DataRequired(_l("Enter your email address.")),
+            Length(max=254, message=_l("An email address has at most %(max)d characters.")),
+        ],
+        description=_l("The address you sign in with."),
+    )
+
+
 class SignOutForm(PortalForm):
     """An empty form: signing out is a POST with a CSRF token."""
+
+
+class MailPreferenceForm(PortalForm):
+    mail = RadioField(
+        _l("What should we also send you by email?"),
+        choices=[
+            SelectChoice(MAIL_ALL, _l("Everything that happens on my grievances")),
+            SelectChoice(MAIL_IMPORTANT, _l("Only decisions and requests for information")),
+        ],
+        validators=[DataRequired(_l("Choose one of the options shown."))],
+        description=_l("Everything is always listed under “Notifications” in the portal."),
+    )

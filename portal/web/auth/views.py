@@ -7,14 +7,21 @@ from sqlalchemy.exc import IntegrityError
 
 from portal import db
 from portal.domain.errors import InvalidInput
+from portal.domain.roles import Role
 from portal.extensions import limiter
-from portal.services import accounts
+from portal.services import accounts, notifications
 from portal.web import sessions
 from portal.web.access import public, signed_in
 from portal.web.auth import bp
-from portal.web.auth.forms import ChangePasswordForm, RegisterForm, SetPasswordForm, SignInForm
+from portal.web.auth.forms import (
+    ChangePasswordForm,
+    MailPreferenceForm,
+    RegisterForm,
+    SignInForm,
+)
 from portal.web.forms import attach_error, safe_next
 from portal.web.home import start_page
+from portal.web.language import current_language
 
 
 def _registration_mode() -> str:
@@ -39,6 +46,7 @@ def register():  # type: ignore[no-untyped-def]
                 password=form.password.data or "",
                 mode=_registration_mode(),
                 claim_code=form.claim_code.data or "",
+                language=current_language(),
             )
             db.commit()
         except InvalidInput as exc:
@@ -118,26 +126,31 @@ def account():  # type: ignore[no-untyped-def]
             db.commit()
             flash(_("Your password has been changed. Other browsers were signed out."), "success")
             return redirect(url_for("auth.account"), 303)
-    return render_template("auth/account.html", form=form), 400 if form.errors else 200
+    return _account_page(form=form)
 
 
-@bp.route("/set-password/<token>", methods=["GET", "POST"])
-@public
-@limiter.limit("20 per hour", methods=["POST"])
-def set_password(token: str):  # type: ignore[no-untyped-def]
-    user = accounts.token_user(db.session(), token)
-    form = SetPasswordForm()
+def _account_page(form=None, mail_form=None):  # type: ignore[no-untyped-def]
+    form = form or ChangePasswordForm(formdata=None)
+    if mail_form is None and current_user.has_role(Role.MEMBER):
+        mail_form = MailPreferenceForm(formdata=None, data={"mail": current_user.mail_preference})
+    status = 400 if form.errors or (mail_form is not None and mail_form.errors) else 200
+    return render_template("auth/account.html", form=form, mail_form=mail_form), status
+
+
+@bp.post("/account/mail")
+@signed_in
+def mail_preference():  # type: ignore[no-untyped-def]
+    form = MailPreferenceForm()
+    if not current_user.has_role(Role.MEMBER):
+        return redirect(url_for("auth.account"), 303)
     if form.validate_on_submit():
         try:
-            user = accounts.set_password_with_token(db.session(), token, form.password.data or "")
+            notifications.set_mail_preference(db.session(), current_user, form.mail.data or "")
         except InvalidInput as exc:
-            db.rollback()
+            db.session().rollback()
             attach_error(form, exc)
         else:
-            sessions.sign_in(user)
             db.commit()
-            flash(_("Your password is set and you are signed in."), "success")
-            return redirect(url_for(start_page(user.roles)), 303)
-    return render_template("auth/set_password.html", form=form, user=user), (
-        400 if form.errors else 200
-    )
+            flash(_("Your email choice is saved."), "success")
+            return redirect(url_for("auth.account"), 303)
+    return _account_page(mail_form=form)

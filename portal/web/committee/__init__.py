@@ -7,6 +7,7 @@ bp = Blueprint("committee", __name__, url_prefix="/committee")
 from portal.web.committee import (  # noqa: E402,F401
     cases,
     escalation,
+    feedback,
     links,
     panel,
     root_cause,

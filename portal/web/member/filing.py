@@ -20,7 +20,7 @@ from portal.domain.roles import Role
 from portal.policies import current_policies
 from portal.policies.texts import localize
 from portal.policies.types import PolicySet
-from portal.services import drafts, intake
+from portal.services import accounts, drafts, intake
 from portal.services.triage import triage
 from portal.web.access import roles
 from portal.web.casework import file_once, upload_rules, uploads
@@ -112,6 +112,7 @@ def file():  # type: ignore[no-untyped-def]
     """The form. A POST, accepted or refused, keeps what was typed as a draft and redirects:
     to the review, or back here, where the draft is shown with its mistakes (so Back from the
     review never lands on a POST to resend)."""
+    accounts.require_confirmed(current_user)  # the filing service refuses too
     policies = current_policies()
     if request.method == "GET":
         token = request.args.get("draft", "")
@@ -151,6 +152,7 @@ def _review_url() -> str:
 @member_only
 @too_large_returns(_review_url)
 def review(token: str):  # type: ignore[no-untyped-def]
+    accounts.require_confirmed(current_user)
     policies = current_policies()
     filed = intake.find_by_token(db.session(), token)
     if filed is not None and filed.belongs_to(current_user):
@@ -194,6 +196,7 @@ def _send(form: FilingForm, token: str):  # type: ignore[no-untyped-def]
 @member_only
 def triage_hint():  # type: ignore[no-untyped-def]
     """Suggestions while the member types (progressive enhancement of the form)."""
+    accounts.require_confirmed(current_user)
     data = text_fields(json_object(), "subject", "narrative", "category")
     policies = current_policies()
     text = f"{data['subject']}\n{data['narrative']}"[:40000]

@@ -8,15 +8,19 @@ ladder, a category's summary) are generated from the TOML at the page's
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from functools import lru_cache
 
-from flask import abort, render_template
+from flask import abort, render_template, request
+from flask_login import current_user
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from portal import db
+from portal.domain.roles import Role
 from portal.policies import current_policies
 from portal.policies.pages import PROCEDURE, Page
+from portal.services import improvements as improvement_notes
 from portal.services import policies as policy_versions
 from portal.web import language
 from portal.web.access import public
@@ -90,3 +94,33 @@ def procedure_version(version: str):  # type: ignore[no-untyped-def]
     except policy_versions.UnknownVersion:
         abort(404)
     return render_template("public/version.html", found=found, current=current_policies().version)
+
+
+@bp.get("/you-said-we-did")
+@public
+def improvements():  # type: ignore[no-untyped-def]
+    """What the association changed because of what members told it, newest first."""
+    policies = current_policies()
+    category = request.args.get("category", "")
+    if category and category not in policies.categories:
+        category = ""
+    before = None
+    if raw := request.args.get("before", ""):
+        try:
+            before = datetime.fromisoformat(raw)
+        except ValueError:
+            abort(404)
+        if before.tzinfo is None:
+            abort(404)
+    notes, more = improvement_notes.published(db.session(), category or None, before)
+    older = notes[-1].published_at.isoformat() if more and notes else None
+    may_publish = current_user.is_authenticated and current_user.has_role(Role.CHAIR)
+    return render_template(
+        "public/improvements.html",
+        notes=notes,
+        older=older,
+        category=category,
+        policies=policies,
+        lang=language.current_language(),
+        may_publish=may_publish,
+    )

@@ -148,10 +148,11 @@ def test_check_lists_every_problem_and_fails(changed: Path) -> None:
     result = CliRunner().invoke(check, ["--dir", str(changed)])
 
     assert result.exit_code == 1
-    assert "has 3 problem(s)" in result.output
+    assert "has 6 problem(s)" in result.output
     assert f"{changed}/survey.toml: send_after: 'soon' is not a working time" in result.output
     assert f"{changed}/survey.toml: closez_after: unknown key (check the spelling)" in result.output
     assert f"{changed}/survey.toml: closes_after: required but missing" in result.output
+    assert f"{changed}/survey.toml: questions: required but missing" in result.output
 
 
 def test_flask_policies_diff_against_a_stored_version(app, session, runner, changed: Path) -> None:  # type: ignore[no-untyped-def]

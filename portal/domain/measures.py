@@ -32,8 +32,6 @@ BINS = len(EDGES)
 REPEAT_WINDOW = timedelta(days=90)
 # The days before and after a corrective action compared in the register.
 EFFECT_WINDOW_DAYS = 90
-# Survey results by committee, category or reviewer are shown only from this many answers.
-MIN_ANSWERS = 5
 
 
 def hours(delta: timedelta) -> float:

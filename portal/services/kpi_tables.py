@@ -19,6 +19,7 @@ from portal.i18n import _l, language_or_fallback
 from portal.policies.types import PolicySet
 from portal.services.intake import CHANNEL_LABELS
 from portal.services.kpis import Breakdown, Dashboard, rate
+from portal.services.survey_results import Figures
 
 TEXT, COUNT, PERCENT, HOURS = "text", "count", "percent", "hours"
 # Decision times shown in working days, as the policy promises them: [low, high) hours.
@@ -248,6 +249,79 @@ def backlog_table(d: Dashboard) -> Table:
     )  # fmt: skip
 
 
+def _survey_rows(f: Figures) -> list[Any]:
+    return [f.answers, f.outcome, f.process, f.fairness, f.recommend, f.nps]
+
+
+def _survey_columns(first: str) -> list[Column]:
+    return [
+        Column(first),
+        Column(str(_l("Answers")), COUNT),
+        Column(str(_l("Outcome (1 to 5)")), HOURS),
+        Column(str(_l("Handling (1 to 5)")), HOURS),
+        Column(str(_l("Fairness (1 to 5)")), HOURS),
+        Column(str(_l("Would recommend (0 to 10)")), HOURS),
+        Column(str(_l("NPS")), COUNT),
+    ]
+
+
+def survey_tables(d: Dashboard, label_of: dict[str, Any]) -> list[Table]:
+    """The survey's figures, each group shown from five answers (fewer are only counted)."""
+    s = d.survey
+    if s is None:
+        return []
+    note = str(
+        _l(
+            "Averages are shown from %(min)d answers; a group with fewer is only counted.",
+            min=s.minimum,
+        )
+    )
+    if s.filtered:
+        note += " " + str(
+            _l(
+                "Answers are kept apart from their cases, so the way a grievance reached us and its priority do not filter them."
+            )
+        )
+    t = s.total
+    summary = [
+        [str(_l("Answers")), t.answers],
+        [str(_l("Satisfaction with the outcome (1 to 5)")), t.outcome],
+        [str(_l("Satisfaction with how it was handled (1 to 5)")), t.process],
+        [str(_l("Fairness (1 to 5)")), t.fairness],
+        [str(_l("Would recommend (0 to 10)")), t.recommend],
+        [str(_l("Net promoter score (-100 to 100)")), t.nps],
+    ]
+    found = [
+        Table(
+            "survey",
+            str(_l("Survey after the decision")),
+            [Column(str(_l("Measure"))), Column(str(_l("Value")), HOURS)],
+            summary,
+            note=note,
+        )
+    ]
+    found.append(
+        Table(
+            "survey_categories",
+            str(_l("Survey by kind of grievance")),
+            _survey_columns(str(_l("Kind"))),
+            [[label_of["category"](g.key), *_survey_rows(g.figures)] for g in s.by_category],
+            note=note,
+        )
+    )
+    if s.by_committee:
+        found.append(
+            Table(
+                "survey_committees",
+                str(_l("Survey by committee")),
+                _survey_columns(str(_l("Committee"))),
+                [[label_of["committee"](g.key), *_survey_rows(g.figures)] for g in s.by_committee],
+                note=note,
+            )
+        )
+    return found
+
+
 def tables(d: Dashboard, policies: PolicySet, lang: str) -> list[Table]:
     """Every table of the dashboard, in the order the page shows them."""
     committees = {c.id: c for c in d.scope.committees}
@@ -290,6 +364,11 @@ def tables(d: Dashboard, policies: PolicySet, lang: str) -> list[Table]:
             )
         )
     found.append(backlog_table(d))
+    labels = {
+        "category": lambda s: _label(policies, "categories", s, lang),
+        "committee": committee_label,
+    }
+    found.extend(survey_tables(d, labels))
     return found
 
 

@@ -33,7 +33,7 @@ from portal.models.kpi_ledger import (
 )
 from portal.models.users import User
 from portal.policies.types import PolicySet
-from portal.services import duties
+from portal.services import duties, kpi_survey
 from portal.services.intake import CHANNEL_LABELS
 
 MAX_DAYS = 366 * 5
@@ -290,7 +290,7 @@ class Dashboard:
     root_causes: list[tuple[str, int]]
     backlog: list[tuple[int, int | None, int]]
     today: date
-    survey: Any = None  # the survey section (services/kpi_survey.py) once answers exist
+    survey: kpi_survey.SurveyFigures | None = None  # None until answers exist
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -319,4 +319,5 @@ def dashboard(
         root_causes=root_causes(session, where),
         backlog=backlog(session, where, today),
         today=today,
+        survey=kpi_survey.survey(session, scope, filters),
     )

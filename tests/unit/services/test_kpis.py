@@ -24,6 +24,7 @@ from portal.domain.roles import Role
 from portal.models.committees import Seat
 from portal.models.grievances import Grievance
 from portal.models.kpi_ledger import kpi_days, kpi_root_causes
+from portal.models.surveys import SurveyAnswer
 from portal.services import (
     casefile,
     cases,
@@ -205,3 +206,45 @@ def test_the_ledger_kept_on_every_flush_equals_one_rebuilt_from_the_cases(world)
     done = kpi_rebuild.rebuild(session, world["policies"].calendar)
     assert done.cases == 6 and done.measured == 0
     assert snapshot() == before
+
+
+def test_survey_figures_follow_the_five_answer_rule(app, session):
+    """13 answers about March decisions: billing 5, benefits 6, events 2. Events is hidden (under
+    five), so the smallest group shown (billing) is hidden too: it would follow from the rest."""
+    policies = app.extensions["portal.policies"]
+    committees = make_policy_committees(session, policies)
+    chair = make_user(session, Role.CHAIR)
+    seat(session, committees["member-services"], chair, Seat.CHAIR)
+    scores = {
+        "billing": ([5, 4, 4, 3, 5], [4] * 5, [5, 5, 4, 4, 3], [10, 9, 8, 6, 10]),
+        "benefits": ([2, 3, 4, 5, 1, 3], [3] * 6, [4, 4, 4, 4, 4, 2], [9, 9, 9, 0, 5, 7]),
+        "events": ([4, 4], [4, 4], [4, 4], [10, 3]),
+    }
+    for category, (outcome, process, fairness, recommend) in scores.items():
+        for o, p, f, r in zip(outcome, process, fairness, recommend, strict=True):
+            session.add(
+                SurveyAnswer.new(
+                    None, committee_id=committees["member-services"].id, category=category,
+                    decided_month=date(2026, 3, 1), outcome_score=o, process_score=p,
+                    fairness_score=f, recommend_score=r,
+                )  # fmt: skip
+            )
+    session.add(
+        SurveyAnswer.new(
+            None, committee_id=committees["member-services"].id, category="billing",
+            decided_month=date(2026, 2, 1), outcome_score=1, process_score=1,
+            fairness_score=1, recommend_score=0,
+        )  # fmt: skip
+    )
+    session.flush()
+    s = kpis.dashboard(session, chair, MARCH, policies, TODAY).survey
+    assert s is not None and s.total.answers == 13  # February's answer is outside the period
+    assert s.total.outcome == 3.6  # 47 / 13
+    assert s.total.nps == 23  # promoters 3 + 3 + 1, detractors 1 + 2 + 1: 100 * 3 / 13
+    shown = {g.key: g.figures for g in s.by_category}
+    assert (shown["benefits"].outcome, shown["benefits"].fairness) == (3.0, 3.7)
+    assert (shown["benefits"].recommend, shown["benefits"].nps) == (6.5, 17)
+    assert not shown["events"].shown and shown["events"].answers == 2
+    assert not shown["billing"].shown and shown["billing"].outcome is None
+    by_channel = kpis.Filters(MARCH.start, MARCH.end, channel="phone")
+    assert kpis.dashboard(session, chair, by_channel, policies, TODAY).survey.filtered

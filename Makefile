@@ -12,7 +12,7 @@ I18N := portal/translations
 MO := $(patsubst %.po,%.mo,$(wildcard $(I18N)/*/LC_MESSAGES/messages.po))
 BABEL_KEYWORDS := -k _l -k translate:2  # as portal/i18n.py KEYWORDS
 
-.PHONY: run test lint format pytest-sqlite pytest-postgres system-packages translations
+.PHONY: run test lint format pytest-sqlite pytest-postgres system-packages translations bench bench-packages postgres-up
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ $(VENV)/.run-deps: pyproject.toml | $(BIN)/python
 
 $(VENV)/.test-deps: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@ $(VENV)/.run-deps
+
+$(VENV)/.bench-deps: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[bench]'
 	touch $@ $(VENV)/.run-deps
 
 $(I18N)/%/LC_MESSAGES/messages.mo: $(I18N)/%/LC_MESSAGES/messages.po | $(VENV)/.run-deps
@@ -81,6 +85,14 @@ pytest-sqlite:
 	@echo "== pytest on SQLite"
 	$(BIN)/pytest -q $(PYTEST_ARGS)
 
+# Start the local PostgreSQL cluster when it is installed but not answering (as root), as
+# pytest-postgres does.
+postgres-up:
+	@if ! $(BIN)/python -c "import socket; socket.create_connection(('127.0.0.1', 5432), 2)" 2>/dev/null \
+	   && [ "$$(id -u)" = 0 ] && command -v pg_ctlcluster >/dev/null && [ -d /etc/postgresql ]; then \
+	  pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start || true; sleep 2; \
+	fi
+
 pytest-postgres:
 	@if ! $(BIN)/python -c "import socket; socket.create_connection(('127.0.0.1', 5432), 2)" 2>/dev/null \
 	   && [ "$$(id -u)" = 0 ] && command -v pg_ctlcluster >/dev/null && [ -d /etc/postgresql ]; then \
@@ -94,3 +106,15 @@ pytest-postgres:
 	else \
 	  echo "== PostgreSQL is not answering on 127.0.0.1:5432: skipped the PostgreSQL run"; \
 	fi
+
+# The benchmark: seeds bench/work/ once per size, prints the figures table and writes it to
+# bench/results/ (BENCH_QUICK=1 for a short smoke run; bench/run.py lists the settings).
+bench-packages:
+	@if ! command -v wrk >/dev/null; then \
+	  if [ "$$(id -u)" != 0 ]; then echo "Please install as root: wrk" >&2; exit 1; fi; \
+	  echo "Installing Debian packages: wrk"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	fi
+
+bench: $(VENV)/.bench-deps bench-packages postgres-up $(MO)
+	$(BIN)/python -m bench.run

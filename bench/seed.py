@@ -216,8 +216,10 @@ def seed(
     open_share: float = 0.0,
     seed_value: int = 13,
     progress: bool = True,
+    settings: Any = None,
 ) -> SeedReport:
-    """Fill `instance` (prepared, empty of bench accounts) with `cases` grievances."""
+    """Fill `instance` (prepared, empty of bench accounts) with `cases` grievances; `settings`
+    replaces the instance's environment (the test suite's own settings)."""
 
     from portal import create_app
     from portal.config import Settings
@@ -228,7 +230,7 @@ def seed(
     from portal.services.policies import record_policy_version
 
     started = time.monotonic()
-    app = create_app(Settings.from_env(instance.env()))
+    app = create_app(settings or Settings.from_env(instance.env()))
     rng = random.Random(seed_value)
     report = SeedReport(cases=cases)
     with app.app_context():

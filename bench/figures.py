@@ -9,6 +9,7 @@ those pages exist. The table, JSON and Markdown are written from the same rows.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -131,7 +132,7 @@ OTHER_FIGURES = [
            Target("<", 150, "MB"), 1),
     Figure("errors", "Failed requests in all runs", "", _get("errors"), Target("<=", 0)),
     Figure("cases", "Grievances in the database", "", _get("cases")),
-    Figure("seed.rate", "Seeding: grievances/s (when seeded by this run)", "/s",
+    Figure("seed.rate", "Seeding: grievances/s (when the instance was made)", "/s",
            _get("seed", "rate")),
 ]  # fmt: skip
 
@@ -143,6 +144,8 @@ def all_figures() -> list[Figure]:
 def _shown(value: float | None, figure: Figure) -> str:
     if value is None:
         return "—"
+    if math.isinf(value):
+        return "none done"  # no request finished within the run
     if figure.unit == "%":
         return f"{value:.1%}"
     return f"{value:,.{figure.digits}f}"
@@ -171,13 +174,17 @@ def table_rows(results: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
                 "key": figure.key,
                 "figure": figure.label,
                 "unit": figure.unit,
-                **{b: values[b] for b in BACKENDS},
+                **{b: _json_value(values[b]) for b in BACKENDS},
                 **{f"{b}_shown": _shown(values[b], figure) for b in BACKENDS},
                 "target": str(figure.target) if figure.target else "",
                 "verdict": verdict(figure, values),
             }
         )
     return rows
+
+
+def _json_value(value: float | None) -> float | None:
+    return None if value is None or math.isinf(value) else value
 
 
 def render_text(rows: list[dict[str, Any]]) -> str:

@@ -8,6 +8,7 @@ over the run (from /proc/stat), so a lock that caps throughput shows as idle CPU
 from __future__ import annotations
 
 import json
+import math
 import multiprocessing
 import shutil
 import statistics
@@ -30,7 +31,8 @@ class Run:
     """One timed run."""
 
     rps: float
-    p50: float  # milliseconds
+    # Milliseconds; infinite when no request finished within the run (each took longer).
+    p50: float
     p95: float
     p99: float
     requests: int
@@ -140,11 +142,12 @@ def wrk(
     if line is None:
         raise RuntimeError(f"wrk gave no result: {done.stderr.strip() or done.stdout.strip()}")
     got = json.loads(line[6:])
+    none = got["requests"] == 0
     return Run(
         rps=got["requests"] / (got["duration"] / 1e6),
-        p50=got["p50"] / 1000,
-        p95=got["p95"] / 1000,
-        p99=got["p99"] / 1000,
+        p50=math.inf if none else got["p50"] / 1000,
+        p95=math.inf if none else got["p95"] / 1000,
+        p99=math.inf if none else got["p99"] / 1000,
         requests=got["requests"],
         errors=got["errors"] + got["status"],
         cpu=cpu,
@@ -215,7 +218,7 @@ def filing(base_url: str, cookies: list[str], seconds: float) -> Run:
     errors = sum(r[1] for r in results)
     posts = sorted(t for r in results for t in r[2])
     if not posts:
-        return Run(0.0, 0.0, 0.0, 0.0, 0, errors, cpu)
+        return Run(0.0, math.inf, math.inf, math.inf, 0, errors, cpu)
 
     def pct(q: float) -> float:
         return posts[min(len(posts) - 1, int(q * len(posts)))] * 1000

@@ -166,7 +166,11 @@ def count_cases(inst: Instance) -> int:
 def measure(backend: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     inst, seeded = instance_for(backend)
     manifest = json.loads((inst.path / "manifest.json").read_text())
-    results: dict[str, Any] = {"seed": seeded or None}
+    # How fast this instance was seeded (now, or when it was first made).
+    seconds = seeded.get("seconds") or manifest.get("seconds") or 0
+    results: dict[str, Any] = {
+        "seed": {"rate": manifest["cases"] / seconds, "seconds": seconds} if seconds else None
+    }
     say(f"{backend}: bare Flask floor")
     results["hello"] = hello()
     scaling: list[dict[str, Any]] = []

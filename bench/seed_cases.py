@@ -362,7 +362,8 @@ class Story:
         attachment.filename = self.rng.choice(["statement.txt", "emails.txt", "notes.txt"])
         attachment.content_type = "text/plain"
         path = store.path_of(attachment.storage_id)
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        store.root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        path.parent.mkdir(exist_ok=True, mode=0o700)  # as the portal's store makes them
         with open(path, "xb") as dest:
             attachment.size = encrypt_stream(
                 self.case.case_key(), attachment.content_aad(), io.BytesIO(content), dest

@@ -69,50 +69,53 @@ class SeedReport:
 def append_audit(
     conn: Connection,
     root: bytes,
-    head: tuple[int, str],
+    head: tuple[int, int, str],
     entries: list[tuple[datetime, int | None, str, str, str, str]],
-) -> tuple[int, str]:
-    """Link `entries` (at, actor, action, object type, object id, detail JSON) into the chain
-    after `head` (last id, last hash), insert them and re-seal the head in the same
-    transaction; returns the new head. The one place the bench writes the chain, so a change
-    of the chain's design changes only this function."""
+) -> tuple[int, int, str]:
+    """Link `entries` (at, actor, action, object type, object id, detail JSON) into lane
+    `head[0]` of the chain after its head (lane, last seq, last hash), insert them and re-seal
+    that lane's head in the same transaction; returns the new head. The one place the bench
+    writes the chain, so a change of the chain's design changes only this function (and
+    `audit_head`). One lane is enough: the bench is the only writer while it seeds."""
     from portal.models.audit import AuditEntry, AuditHead
     from portal.security.audit_seal import SCHEME, entry_hash, head_seal
 
-    last_id, last_hash = head
+    lane, last_seq, last_hash = head
     rows = []
     for at, actor, action, object_type, object_id, detail in entries:
-        last_id += 1
+        last_seq += 1
         entry = SimpleNamespace(
-            id=last_id, at=at, actor_id=actor, action=action, object_type=object_type,
-            object_id=object_id, detail=detail, scheme=SCHEME,
+            lane=lane, seq=last_seq, at=at, actor_id=actor, action=action,
+            object_type=object_type, object_id=object_id, detail=detail, scheme=SCHEME,
         )  # fmt: skip
         digest = entry_hash(root, last_hash, entry)
         rows.append({**vars(entry), "prev_hash": last_hash, "hash": digest})
         last_hash = digest
-    if rows:
+    if rows:  # ids come from the database, in the order written
         bulk_insert(conn, AuditEntry.__table__, rows)
         conn.execute(
             sa.update(AuditHead)
-            .where(AuditHead.id == 1)
-            .values(last_id=last_id, last_hash=last_hash, scheme=SCHEME,
-                    mac=head_seal(root, last_id, last_hash))
+            .where(AuditHead.id == lane)
+            .values(last_seq=last_seq, last_hash=last_hash, scheme=SCHEME,
+                    mac=head_seal(root, lane, last_seq, last_hash))
         )  # fmt: skip
-    return last_id, last_hash
+    return lane, last_seq, last_hash
 
 
-def audit_head(conn: Connection, root: bytes) -> tuple[int, str]:
-    """The sealed head to continue from; refuses a chain the portal itself would refuse."""
+def audit_head(conn: Connection, root: bytes, lane: int = 1) -> tuple[int, int, str]:
+    """The sealed head of `lane` to continue from; refuses a lane the portal would refuse."""
     from portal.models.audit import AuditEntry, AuditHead
     from portal.security.audit_seal import head_is_sealed
 
-    head = conn.execute(sa.select(AuditHead).where(AuditHead.id == 1)).one_or_none()
+    head = conn.execute(sa.select(AuditHead).where(AuditHead.id == lane)).one_or_none()
     if head is None or not head_is_sealed(root, head):
-        raise SystemExit("seed: the audit chain head is missing or damaged")
-    beyond = conn.execute(sa.select(sa.func.count()).where(AuditEntry.id > head.last_id))
+        raise SystemExit(f"seed: the audit chain head of lane {lane} is missing or damaged")
+    beyond = conn.execute(
+        sa.select(sa.func.count()).where(AuditEntry.lane == lane, AuditEntry.seq > head.last_seq)
+    )
     if beyond.scalar():
-        raise SystemExit("seed: audit entries exist beyond the head")
-    return head.last_id, head.last_hash
+        raise SystemExit(f"seed: audit entries exist beyond the head of lane {lane}")
+    return lane, head.last_seq, head.last_hash
 
 
 # --- cases --------------------------------------------------------------------------------

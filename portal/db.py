@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, g
+from flask import Flask, g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
@@ -23,6 +25,14 @@ NAMING = {
 
 # Execution option for connections that never write (SQLite then begins DEFERRED).
 READ_ONLY = "portal_read_only"
+# Session.info key of a read-only session: the factory of its short writer sessions.
+WRITES_APART = "portal.writes_apart"
+# Requests that only read: their session never holds a write lock (see `apart`).
+READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class ReadOnlySession(RuntimeError):
+    """A request that only reads tried to change data outside `apart`."""
 
 
 class Base(DeclarativeBase):
@@ -85,8 +95,8 @@ def _configure_sqlite(engine: Engine) -> None:
     def _on_begin(conn: Any) -> None:
         # IMMEDIATE takes the write lock up front, so two writers queue on
         # busy_timeout instead of failing with "database is locked" on upgrade.
-        # A connection marked read-only (start-up checks) only reads, and must
-        # not wait behind a writer.
+        # A connection marked read-only (a page that only reads, start-up checks)
+        # takes no lock until it reads, and never waits behind a writer.
         read_only = conn.get_execution_options().get(READ_ONLY, False)
         conn.exec_driver_sql("BEGIN DEFERRED" if read_only else "BEGIN IMMEDIATE")
 
@@ -96,10 +106,47 @@ class Database:
 
     def __init__(self, url: str) -> None:
         self.engine = make_engine(url)
+        self.read_engine = self.engine.execution_options(**{READ_ONLY: True})
         self.sessionmaker = sessionmaker(bind=self.engine, expire_on_commit=False)
 
-    def new_session(self) -> Session:
-        return self.sessionmaker()
+    def new_session(self, read_only: bool = False) -> Session:
+        """A session; a read-only one never takes a write lock (SQLite begins DEFERRED),
+        and what it must write (the audit entry of a read) goes through `apart`."""
+        if not read_only:
+            return self.sessionmaker()
+        if self.sessionmaker.kw.get("bind") is self.engine:
+            session = self.sessionmaker(bind=self.read_engine)
+        else:
+            # Bound to a connection inside an outer transaction (the tests): join it
+            # without a savepoint, so a write apart (its own savepoint) is not undone
+            # when the reader closes.
+            session = self.sessionmaker(join_transaction_mode="rollback_only")
+        session.info[WRITES_APART] = self.sessionmaker
+        event.listen(session, "before_flush", _refuse_writes)
+        return session
+
+
+def _refuse_writes(session: Session, _context: Any, _instances: Any) -> None:
+    if session.new or session.dirty or session.deleted:
+        raise ReadOnlySession("a request that only reads changed data outside db.apart()")
+
+
+@contextmanager
+def apart(session: Session) -> Iterator[Session]:
+    """Where a write of `session` happens: in it, or, when it only reads, in a short
+    transaction of its own, committed on leaving the block.
+
+    On SQLite a reader that later writes must upgrade its lock, which fails at once
+    when another writer committed meanwhile; and an IMMEDIATE reader would queue every
+    page view behind every other. So reads run unlocked, and their few writes (the
+    audit entry of the read, a session's last-seen time) take the lock only briefly."""
+    factory = session.info.get(WRITES_APART)
+    if factory is None:
+        yield session
+        return
+    with factory() as writer:
+        yield writer
+        writer.commit()
 
 
 def init_app(app: Flask, url: str) -> Database:
@@ -124,10 +171,20 @@ def session() -> Session:
     from flask import current_app
 
     if "db_session" not in g:
-        g.db_session = database(current_app).new_session()
+        read_only = has_request_context() and request.method in READING_METHODS
+        g.db_session = database(current_app).new_session(read_only)
     return g.db_session
 
 
 def commit() -> None:
     """The single commit point of a request."""
     session().commit()
+
+
+def rollback() -> None:
+    """Undo the current request's changes. A request that only reads has none (what
+    it wrote went apart, committed), and its session may be joined to an outer
+    transaction it must not end."""
+    current = session()
+    if WRITES_APART not in current.info:
+        current.rollback()

@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from portal import create_app
 from portal.db import database, make_engine
+from portal.models.audit import AuditEntry, AuditHead
 from portal.models.grievances import Attachment, CaseEvent, Grievance, Message
 from portal.security import keys
 from portal.security.filecrypt import encrypt_stream
@@ -261,7 +262,13 @@ def test_an_existing_installation_migrates_and_verifies(empty_database_url: str,
             assert "member_id" not in {
                 c["name"] for c in sa.inspect(s.connection()).get_columns("grievances")
             }
-            # The old chain keeps verifying, and grows under the new keys.
+            # The old chain keeps verifying, and grows under the new keys; the first
+            # start opened the other lanes, saying so in lane 1.
+            assert s.scalar(sa.select(sa.func.count()).select_from(AuditHead)) == audit.LANES
+            opened = s.scalars(
+                sa.select(AuditEntry).where(AuditEntry.action == "audit.lanes_opened")
+            )
+            assert [(e.lane, e.seq) for e in opened] == [(1, 3)]
             audit.record(s, None, "case.viewed", "grievance", case.id, by_member=True)
             s.commit()
         cli = app.test_cli_runner()
@@ -270,7 +277,7 @@ def test_an_existing_installation_migrates_and_verifies(empty_database_url: str,
         assert "all encrypted data is readable" in checked.output
         chain = cli.invoke(args=["audit", "verify"])
         assert chain.exit_code == 0, chain.output
-        assert "3 entries verified; the chain is intact." in chain.output
+        assert "4 entries verified; the chain is intact." in chain.output
     finally:
         database(app).engine.dispose()
 

@@ -11,7 +11,7 @@ from flask.cli import AppGroup
 from portal import db
 from portal.security import keys
 from portal.security.audit_seal import BadAnchor, parse_anchor
-from portal.services import audit
+from portal.services import audit, audit_verify
 
 group = AppGroup("audit", help="Check the tamper-evident audit log.")
 
@@ -33,10 +33,10 @@ def verify(anchor_text: str | None) -> None:
             raise click.ClickException(str(exc)) from None
     session = db.session()
     total = audit.count(session)
-    problems: list[audit.Problem] = []
+    problems: list[audit_verify.Problem] = []
     with click.progressbar(length=total, label="Verifying audit log") as bar:
-        for item in audit.verify(session, anchor=anchor):
-            if isinstance(item, audit.Problem):
+        for item in audit_verify.verify(session, anchor=anchor):
+            if isinstance(item, audit_verify.Problem):
                 problems.append(item)
             bar.update(1)
     for problem in problems:
@@ -45,7 +45,7 @@ def verify(anchor_text: str | None) -> None:
         raise SystemExit(1)
     click.echo(f"{total} entries verified; the chain is intact.")
     if anchor is not None:
-        click.echo(f"Entry {anchor.entry_id} matches the anchor taken {anchor.at}.")
+        click.echo(f"The {anchor.entries} entries up to the anchor taken {anchor.at} match it.")
 
 
 def _syslog_handler(address: str) -> logging.Handler:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 import os
 import secrets
@@ -140,8 +141,11 @@ def new_key_id() -> str:
     return "k" + secrets.token_hex(4)
 
 
+@functools.lru_cache(maxsize=64)
 def derive_key(root: bytes, purpose: str) -> bytes:
-    """A 32-byte key for one purpose, so one root never keys two algorithms."""
+    """A 32-byte key for one purpose, so one root never keys two algorithms.
+
+    Cached: every page derives the same few keys, and the root is in memory anyway."""
     if len(root) != KEY_BYTES:
         raise KeyConfigError(f"the index root key is not {KEY_BYTES} bytes")
     hkdf = HKDF(

@@ -9,9 +9,10 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
-from portal.db import utcnow
+from portal.db import apart, utcnow
 from portal.domain.errors import InvalidInput, NotFound
 from portal.domain.roles import Role
 from portal.i18n import LANGUAGES, _l
@@ -157,14 +158,22 @@ def resume_session(
     if not token:
         return None
     now = now or utcnow()
-    row = session.get(UserSession, _digest(token))
+    # The session and its user in one statement (every request asks).
+    row = session.get(UserSession, _digest(token), options=[joinedload(UserSession.user)])
     if row is None or row.revoked_at is not None or row.user_id != user_id:
         return None
     if now - row.last_seen_at > max_age or not row.user.active:
         return None
-    # Touch at most once a minute to keep reads cheap.
+    # Touch at most once a minute to keep reads cheap; a page that only reads
+    # keeps the touch too (apart commits it on its own).
     if now - row.last_seen_at > timedelta(minutes=1):
-        row.last_seen_at = now
+        with apart(session) as writer:
+            writer.execute(
+                sa.update(UserSession)
+                .where(UserSession.id_hash == row.id_hash)
+                .values(last_seen_at=now)
+            )
+        set_committed_value(row, "last_seen_at", now)
     return row.user
 
 

@@ -128,9 +128,13 @@ def check_at_startup(engine: Engine, material: KeyMaterial) -> None:
             return
         verify(session, material)
         rows = missing_checks(session, material)
+        one_lane = audit.lanes_missing(session)
         session.close()
-    if rows:
+    if rows or one_lane:
         with Session(engine) as session, session.begin():
-            _insert(session, rows)
-            # On the first start, seal the empty audit chain while the keys are at hand.
+            if rows:
+                _insert(session, rows)
+            # On the first start, seal the empty audit chain while the keys are at hand;
+            # a log that began before lanes gets its other lanes.
             audit.create_genesis(session, material.index_root)
+            audit.open_lanes(session, material.index_root)

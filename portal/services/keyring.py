@@ -58,7 +58,9 @@ class RewrapProgress:
     skipped: list[str] = field(default_factory=list)
 
 
-def rewrap_batch(session: Session, ring: KeyRing, progress: RewrapProgress, size: int = 200) -> int:
+def rewrap_batch(
+    session: Session, ring: KeyRing, progress: RewrapProgress, size: int = 1000
+) -> int:
     """Rewrap up to `size` data keys under the active key; returns how many rows it looked at.
 
     Each batch is its own transaction at the caller, so an interrupted run loses
@@ -71,6 +73,7 @@ def rewrap_batch(session: Session, ring: KeyRing, progress: RewrapProgress, size
     if progress.after is not None:
         stmt = stmt.where(table.c.id > progress.after)
     rows = session.execute(stmt.order_by(table.c.id).limit(size)).all()
+    changed = []
     for case_id, kid, wrapped, digest in rows:
         progress.after = case_id
         aad = case_aad(case_id, bytes(digest))
@@ -80,12 +83,15 @@ def rewrap_batch(session: Session, ring: KeyRing, progress: RewrapProgress, size
             progress.skipped.append(f"grievances {case_id}: {exc}")
             continue
         new_kid, new_wrapped = wrap_data_key(ring, dek, aad)
-        # Core update: the data key itself is unchanged, so no version bump
-        # that would make someone's open form stale.
+        changed.append({"case": case_id, "old": kid, "kid": new_kid, "wrapped": new_wrapped})
+    if changed:
+        # One statement for the batch (executemany); a Core update, because the data key
+        # itself is unchanged, so no version bump that would make someone's open form stale.
         session.execute(
             sa.update(table)
-            .where(table.c.id == case_id, table.c.dek_key_id == kid)
-            .values(dek_key_id=new_kid, dek_wrapped=new_wrapped)
+            .where(table.c.id == sa.bindparam("case"), table.c.dek_key_id == sa.bindparam("old"))
+            .values(dek_key_id=sa.bindparam("kid"), dek_wrapped=sa.bindparam("wrapped")),
+            changed,
         )
     return len(rows)
 

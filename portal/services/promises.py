@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from portal.models.grievances import Grievance
@@ -41,7 +42,10 @@ def case_promises(session: Session, case: Grievance, policies: PolicySet) -> Cas
     priority = policies.priorities.get(case.priority)
     level = policies.ladder.levels.get(case.escalation_level)
     committee = policies.committees.get(case.committee.slug)
-    recorded = session.get(PolicyVersion, case.policy_version)
+    # Only the date: the snapshot itself is large and not shown here.
+    recorded_at = session.scalar(
+        sa.select(PolicyVersion.recorded_at).where(PolicyVersion.version == case.policy_version)
+    )
     return CasePromises(
         first_response_due_at=case.first_response_due_at,
         first_response_at=case.first_response_at,
@@ -54,5 +58,5 @@ def case_promises(session: Session, case: Grievance, policies: PolicySet) -> Cas
         committee=committee.name if committee else case.committee.name,
         handler=case.assignee.full_name if case.assignee else None,
         version=case.policy_version,
-        version_recorded_at=recorded.recorded_at if recorded else None,
+        version_recorded_at=recorded_at,
     )

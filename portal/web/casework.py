@@ -51,10 +51,10 @@ def file_once(
         )
         db.commit()
     except InvalidInput:
-        db.session().rollback()
+        db.rollback()
         raise
     except IntegrityError:
-        db.session().rollback()
+        db.rollback()
         found = intake.find_by_token(db.session(), filing.submission_token or "")
         if found is None:
             raise

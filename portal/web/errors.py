@@ -50,7 +50,7 @@ def render_error(status: int, message: str | None = None, incident: str | None =
 
     # A failed request must not leave half a change for the error page to commit.
     if request:
-        db.session().rollback()
+        db.rollback()
     if request and wants_json():
         return jsonify(error=str(message or TITLES.get(status, _l("Something went wrong")))), status
     return (

@@ -30,17 +30,12 @@ def init_app(app: Flask) -> None:
             uid = int(user_id)
         except ValueError:
             return None
-        user = accounts.resume_session(
+        return accounts.resume_session(
             db.session(),
             uid,
             session.get(SESSION_KEY),
             max_age=timedelta(hours=settings.session_hours),
         )
-        if db.session().dirty:
-            # The session's last-seen time moved; keep it even if the page only reads.
-            # Nothing else has happened in this request yet, so this commits only that.
-            db.commit()
-        return user
 
 
 def sign_in(user: User) -> None:

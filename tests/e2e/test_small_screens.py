@@ -62,6 +62,9 @@ def people(live_server):  # type: ignore[no-untyped-def]
 
 def overflow(page: Page) -> str | None:
     """None if the page fits the window's width, else what sticks out."""
+    # After a click the next page may still be arriving: measure the page, not the gap.
+    page.wait_for_load_state()
+    page.wait_for_function("document.documentElement && document.body")
     width, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
     if width <= inner:
         return None

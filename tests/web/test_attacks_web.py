@@ -31,7 +31,10 @@ from tests.web.conftest import PDF, REF_RE, file_grievance
 ENTRIES = AuditEntry.__table__
 HEAD = AuditHead.__table__
 INCIDENT_RE = re.compile(r"quote incident <strong>([0-9A-F]{8})</strong>")
-ANCHOR_RE = re.compile(r"^audit-anchor:2:\d+:[0-9a-f]{64}:\S+:[0-9a-f]{64}$")
+# Each lane written to: lane.position.hash, joined by "+".
+ANCHOR_RE = re.compile(
+    r"^audit-anchor:3:\d+\.\d+\.[0-9a-f]{64}(\+\d+\.\d+\.[0-9a-f]{64})*:\S+:[0-9a-f]{64}$"
+)
 
 
 def filed(browser: Browser, **changes: object) -> str:
@@ -46,13 +49,13 @@ def case_of(session, ref: str) -> Grievance:  # type: ignore[no-untyped-def]
 
 
 def head_row(session) -> dict[str, object]:  # type: ignore[no-untyped-def]
-    return dict(session.execute(sa.select(HEAD)).one()._mapping)
+    return dict(session.execute(sa.select(HEAD).where(HEAD.c.id == 1)).one()._mapping)
 
 
 def put_back(session, head: dict[str, object]) -> None:  # type: ignore[no-untyped-def]
     """Delete every entry after the one `head` names, then write that head row back."""
-    session.execute(sa.delete(ENTRIES).where(ENTRIES.c.id > head["last_id"]))
-    session.execute(sa.update(HEAD).values(head))
+    session.execute(sa.delete(ENTRIES).where(ENTRIES.c.seq > head["last_seq"]))
+    session.execute(sa.update(HEAD).where(HEAD.c.id == 1).values(head))
 
 
 def failed_closed(response) -> str:  # type: ignore[no-untyped-def]
@@ -90,13 +93,15 @@ def test_a_head_moved_back_over_a_cut_tail_is_refused_and_stays_reported(
     kept = session.execute(sa.select(ENTRIES).order_by(ENTRIES.c.id.desc()).limit(1)).one()
     filed(member_browser, subject="Second matter")
     session.execute(sa.delete(ENTRIES).where(ENTRIES.c.id > kept.id))
-    session.execute(sa.update(HEAD).values(last_id=kept.id, last_hash=kept.hash))
+    session.execute(
+        sa.update(HEAD).where(HEAD.c.id == 1).values(last_seq=kept.seq, last_hash=kept.hash)
+    )
     session.commit()
 
     for attempt in (1, 2):
         html = failed_closed(member_browser.get(f"/grievances/{ref}"))
         assert "First matter" not in html
-        assert audit.count(session) == kept.id, f"request {attempt} extended the cut log"
+        assert audit.count(session) == kept.seq, f"request {attempt} extended the cut log"
         assert len(logged(caplog, TAMPERED)) == attempt
         result = audit_verify(app)
         assert result.exit_code != 0
@@ -139,7 +144,7 @@ def test_a_wiped_log_refuses_writes_and_fails_verification(app, member_browser, 
 def genesis_head() -> dict[str, object]:
     """The head row as the portal wrote it on the day it was installed (an old backup has it)."""
     root = keys.current().index_root
-    return {"last_id": 0, "last_hash": GENESIS, "scheme": 2, "mac": head_seal(root, 0, GENESIS)}
+    return {"last_seq": 0, "last_hash": GENESIS, "scheme": 3, "mac": head_seal(root, 1, 0, GENESIS)}
 
 
 def test_an_empty_log_beside_cases_fails_verification(app, member_browser, session):
@@ -180,8 +185,8 @@ def test_an_anchor_matches_an_intact_log(app, member_browser):
 
     result = audit_verify(app, "--anchor", value)
     assert result.exit_code == 0, result.output
-    entry_id = value.split(":")[2]
-    assert f"Entry {entry_id} matches the anchor taken" in result.output
+    entries = value.split(":")[2].split(".")[1]  # lane 1 is the only lane written to
+    assert f"The {entries} entries up to the anchor taken" in result.output
 
 
 def _wipe(session, saved) -> None:  # type: ignore[no-untyped-def]
@@ -190,7 +195,7 @@ def _wipe(session, saved) -> None:  # type: ignore[no-untyped-def]
 
 
 def _edit_before_anchor(session, saved) -> None:  # type: ignore[no-untyped-def]
-    session.execute(sa.update(ENTRIES).where(ENTRIES.c.id == 1).values(detail='{"files":9}'))
+    session.execute(sa.update(ENTRIES).where(ENTRIES.c.seq == 1).values(detail='{"files":9}'))
 
 
 @pytest.mark.parametrize(
@@ -223,8 +228,9 @@ def test_a_forged_anchor_is_refused(app, member_browser):
     """Attack: hand the operator an anchor for an older or made-up head."""
     filed(member_browser)
     value = take_anchor(app)
-    prefix, scheme, entry_id, digest, rest = value.split(":", 4)
-    forged = ":".join([prefix, scheme, str(int(entry_id) - 1), digest, rest])
+    prefix, scheme, heads, rest = value.split(":", 3)
+    lane, seq, digest = heads.split(".")
+    forged = ":".join([prefix, scheme, f"{lane}.{int(seq) - 1}.{digest}", rest])
 
     result = audit_verify(app, "--anchor", forged)
     assert result.exit_code != 0

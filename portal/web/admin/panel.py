@@ -40,7 +40,7 @@ def panel_appoint():  # type: ignore[no-untyped-def]
         try:
             person = panel_roster.appoint(db.session(), current_user, form.email.data or "")
         except InvalidInput as exc:
-            db.session().rollback()
+            db.rollback()
             attach_error(form, exc)
         else:
             db.commit()
@@ -61,7 +61,7 @@ def panel_remove(user_id: int):  # type: ignore[no-untyped-def]
         try:
             ended = panel_roster.remove(db.session(), current_user, person)
         except InvalidInput as exc:
-            db.session().rollback()
+            db.rollback()
             flash(str(exc), "error")
             return redirect(back, 303)
         db.commit()

@@ -60,7 +60,7 @@ def invite():  # type: ignore[no-untyped-def]
                 roles={Role(r) for r in form.roles.data or []},
             )
         except InvalidInput as exc:
-            db.session().rollback()
+            db.rollback()
             attach_error(form, exc)
         else:
             db.commit()
@@ -111,7 +111,7 @@ def user_roles(user_id: int):  # type: ignore[no-untyped-def]
                 db.session(), current_user, person, {Role(r) for r in form.roles.data or []}
             )
         except InvalidInput as exc:
-            db.session().rollback()
+            db.rollback()
             flash(str(exc), "error")
             return redirect(url_for("admin.user", user_id=user_id), 303)
         db.commit()
@@ -162,7 +162,7 @@ def _set_active(person, active: bool):  # type: ignore[no-untyped-def]
     try:
         directory.set_active(db.session(), current_user, person, active)
     except InvalidInput as exc:
-        db.session().rollback()
+        db.rollback()
         flash(str(exc), "error")
     else:
         db.commit()
@@ -189,7 +189,7 @@ def committees_page():  # type: ignore[no-untyped-def]
                 slug=form.slug.data or None,
             )
         except InvalidInput as exc:
-            db.session().rollback()
+            db.rollback()
             attach_error(form, exc)
         else:
             db.commit()
@@ -216,7 +216,7 @@ def committee(committee_id: int):  # type: ignore[no-untyped-def]
                 committee=item,
             )
         except InvalidInput as exc:
-            db.session().rollback()
+            db.rollback()
             attach_error(form, exc)
         else:
             db.commit()
@@ -257,7 +257,7 @@ def committee_seat(committee_id: int):  # type: ignore[no-untyped-def]
                     db.session(), current_user, item, person, Seat(seat_form.seat.data)
                 )
             except InvalidInput as exc:
-                db.session().rollback()
+                db.rollback()
                 seat_form.email.errors.append(str(exc))
             else:
                 db.commit()

@@ -42,11 +42,11 @@ def register():  # type: ignore[no-untyped-def]
             )
             db.commit()
         except InvalidInput as exc:
-            db.session().rollback()
+            db.rollback()
             attach_error(form, exc)
         except IntegrityError:
             # The same address registered at the same moment: the same answer as always.
-            db.session().rollback()
+            db.rollback()
         if not form.errors and not form.form_errors:
             # A new account and an address that already has one get the same page, and
             # nobody is signed in, so the form never tells who is a member.
@@ -76,7 +76,7 @@ def sign_in():  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         user = accounts.authenticate(db.session(), form.email.data or "", form.password.data or "")
         if user is None:
-            db.session().rollback()
+            db.rollback()
             form.form_errors.append(_("That email address and password do not match an account."))
         else:
             sessions.sign_in(user)
@@ -112,7 +112,7 @@ def account():  # type: ignore[no-untyped-def]
                 sessions.current_token(),
             )
         except InvalidInput as exc:
-            db.session().rollback()
+            db.rollback()
             attach_error(form, exc)
         else:
             db.commit()
@@ -131,7 +131,7 @@ def set_password(token: str):  # type: ignore[no-untyped-def]
         try:
             user = accounts.set_password_with_token(db.session(), token, form.password.data or "")
         except InvalidInput as exc:
-            db.session().rollback()
+            db.rollback()
             attach_error(form, exc)
         else:
             sessions.sign_in(user)

@@ -66,7 +66,7 @@ def _climb(reference: str, form: ConfirmForm, step: Step):  # type: ignore[no-un
             level = step.act(found, form)
             db.commit()
         except InvalidInput as exc:
-            db.session().rollback()
+            db.rollback()
             attach_error(form, exc)
             found = cases.member_case(db.session(), current_user, reference, audit_view=False)
         else:

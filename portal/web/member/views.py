@@ -156,7 +156,7 @@ def _change_case(reference: str, form, change, anchor: str, slot: str):  # type:
             message = change(found)
             db.commit()
         except InvalidInput as exc:
-            db.session().rollback()
+            db.rollback()
             attach_error(form, exc)
         else:
             flash(message, "success")
@@ -276,7 +276,7 @@ def withdraw(reference: str):  # type: ignore[no-untyped-def]
             )
             db.commit()
         except InvalidInput as exc:
-            db.session().rollback()
+            db.rollback()
             attach_error(form, exc)
         else:
             flash(

@@ -32,7 +32,7 @@ def audit_trail():  # type: ignore[no-untyped-def]
         try:
             page = oversight.trail(db.session(), current_user, filters)
         except InvalidInput as exc:
-            db.session().rollback()
+            db.rollback()
             attach_error(form, exc)
         else:
             db.commit()  # the look at the trail is recorded

@@ -14,9 +14,9 @@ import sqlalchemy as sa
 from portal.domain.roles import Role
 from portal.models.audit import AuditEntry, AuditHead
 from portal.security import keys
-from portal.security.audit_seal import entry_hash
+from portal.security.audit_seal import entry_hash, parse_anchor
 from portal.security.errors import AuditChainBroken
-from portal.services import audit
+from portal.services import audit, audit_verify
 from tests.factories import make_user
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -44,38 +44,38 @@ def chain(session) -> list[AuditEntry]:  # type: ignore[no-untyped-def]
     return entries
 
 
-def problems(session) -> list[audit.Problem]:  # type: ignore[no-untyped-def]
-    return [p for p in audit.verify(session) if isinstance(p, audit.Problem)]
+def problems(session) -> list[audit_verify.Problem]:  # type: ignore[no-untyped-def]
+    return [p for p in audit_verify.verify(session) if isinstance(p, audit_verify.Problem)]
 
 
 def row(session, entry_id: int) -> dict[str, object]:  # type: ignore[no-untyped-def]
-    return dict(session.execute(sa.select(TABLE).where(TABLE.c.id == entry_id)).one()._mapping)
+    return dict(session.execute(sa.select(TABLE).where(TABLE.c.seq == entry_id)).one()._mapping)
 
 
 def test_entries_are_numbered_and_linked(chain):
-    assert [e.id for e in chain] == list(range(1, ENTRIES + 1))
+    assert [e.seq for e in chain] == list(range(1, ENTRIES + 1))
     assert chain[0].prev_hash == audit.GENESIS
     assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(chain))
     assert len({e.hash for e in chain}) == ENTRIES
 
 
 def test_an_intact_chain_yields_only_ids(session, chain):
-    assert list(audit.verify(session)) == list(range(1, ENTRIES + 1))
-    assert list(audit.verify(session, batch=2)) == list(range(1, ENTRIES + 1))
+    assert list(audit_verify.verify(session)) == list(range(1, ENTRIES + 1))
+    assert list(audit_verify.verify(session, batch=2)) == list(range(1, ENTRIES + 1))
 
 
 def test_an_empty_log_verifies(session):
-    assert list(audit.verify(session)) == []
+    assert list(audit_verify.verify(session)) == []
 
 
 def test_an_edited_detail_is_found(session, chain):
     session.execute(
-        sa.update(TABLE).where(TABLE.c.id == 3).values(detail='{"n":3,"status":"resolved"}')
+        sa.update(TABLE).where(TABLE.c.seq == 3).values(detail='{"n":3,"status":"resolved"}')
     )
 
     found = problems(session)
 
-    assert found == [audit.Problem(3, "was edited after it was written")]
+    assert found == [audit_verify.Problem(3, "was edited after it was written")]
     assert "edited" in str(found[0])
 
 
@@ -89,29 +89,29 @@ def test_an_edited_detail_is_found(session, chain):
     ],
 )
 def test_any_edited_column_is_found(session, chain, column, value):
-    session.execute(sa.update(TABLE).where(TABLE.c.id == 2).values({column: value}))
+    session.execute(sa.update(TABLE).where(TABLE.c.seq == 2).values({column: value}))
 
-    assert problems(session) == [audit.Problem(2, "was edited after it was written")]
+    assert problems(session) == [audit_verify.Problem(2, "was edited after it was written")]
 
 
 def test_an_edit_with_a_recomputed_unkeyed_hash_is_found(session, chain):
     # Whoever edits the row cannot recompute the hash without the chain key.
     forged = hashlib.sha256(b"anything").hexdigest()
-    session.execute(sa.update(TABLE).where(TABLE.c.id == 2).values(detail="{}", hash=forged))
+    session.execute(sa.update(TABLE).where(TABLE.c.seq == 2).values(detail="{}", hash=forged))
 
     found = problems(session)
 
-    assert found[0] == audit.Problem(2, "was edited after it was written")
+    assert found[0] == audit_verify.Problem(2, "was edited after it was written")
 
 
 def test_a_deleted_middle_entry_is_named_as_a_gap(session, chain):
-    session.execute(sa.delete(TABLE).where(TABLE.c.id == 3))
+    session.execute(sa.delete(TABLE).where(TABLE.c.seq == 3))
 
-    results = list(audit.verify(session))
+    results = list(audit_verify.verify(session))
 
     assert results[:2] == [1, 2]
     gap = results[2]
-    assert isinstance(gap, audit.Problem)
+    assert isinstance(gap, audit_verify.Problem)
     assert gap.entry_id == 4
     assert gap.reason == "entries 3 to 3 are missing"
     assert str(gap) == "entry 4: entries 3 to 3 are missing"
@@ -119,8 +119,10 @@ def test_a_deleted_middle_entry_is_named_as_a_gap(session, chain):
 
 def test_swapped_entries_are_found(session, chain):
     second, third = row(session, 2), row(session, 3)
-    session.execute(sa.update(TABLE).where(TABLE.c.id == 2).values({c: third[c] for c in CONTENT}))
-    session.execute(sa.update(TABLE).where(TABLE.c.id == 3).values({c: second[c] for c in CONTENT}))
+    session.execute(sa.update(TABLE).where(TABLE.c.seq == 2).values({c: third[c] for c in CONTENT}))
+    session.execute(
+        sa.update(TABLE).where(TABLE.c.seq == 3).values({c: second[c] for c in CONTENT})
+    )
 
     found = problems(session)
 
@@ -133,8 +135,10 @@ def test_swapped_contents_under_the_original_hashes_are_found(session, chain):
     # The rows keep their place in the chain, but carry each other's story.
     movable = ["at", "actor_id", "action", "object_type", "object_id", "detail"]
     second, third = row(session, 2), row(session, 3)
-    session.execute(sa.update(TABLE).where(TABLE.c.id == 2).values({c: third[c] for c in movable}))
-    session.execute(sa.update(TABLE).where(TABLE.c.id == 3).values({c: second[c] for c in movable}))
+    session.execute(sa.update(TABLE).where(TABLE.c.seq == 2).values({c: third[c] for c in movable}))
+    session.execute(
+        sa.update(TABLE).where(TABLE.c.seq == 3).values({c: second[c] for c in movable})
+    )
 
     found = problems(session)
 
@@ -143,12 +147,12 @@ def test_swapped_contents_under_the_original_hashes_are_found(session, chain):
 
 
 def test_a_removed_newest_entry_is_found(session, chain):
-    session.execute(sa.delete(TABLE).where(TABLE.c.id == ENTRIES))
+    session.execute(sa.delete(TABLE).where(TABLE.c.seq == ENTRIES))
 
-    results = list(audit.verify(session))
+    results = list(audit_verify.verify(session))
 
     assert results[:-1] == list(range(1, ENTRIES))
-    assert results[-1] == audit.Problem(
+    assert results[-1] == audit_verify.Problem(
         None, f"the newest entries after {ENTRIES - 1} were removed"
     )
 
@@ -157,9 +161,9 @@ def test_recording_continues_the_chain_after_verification(session, chain):
     assert not problems(session)
     entry = audit.record(session, None, "case.view", "grievance", "case-9", {"n": 9})
 
-    assert entry.id == ENTRIES + 1
+    assert entry.seq == ENTRIES + 1
     assert entry.prev_hash == chain[-1].hash
-    assert list(audit.verify(session)) == list(range(1, ENTRIES + 2))
+    assert list(audit_verify.verify(session)) == list(range(1, ENTRIES + 2))
 
 
 def test_cli_verify_passes_an_intact_chain(runner, chain):
@@ -171,7 +175,7 @@ def test_cli_verify_passes_an_intact_chain(runner, chain):
 
 
 def test_cli_verify_names_the_tampered_entry(runner, session, chain):
-    session.execute(sa.update(TABLE).where(TABLE.c.id == 4).values(object_id="case-other"))
+    session.execute(sa.update(TABLE).where(TABLE.c.seq == 4).values(object_id="case-other"))
     session.commit()
 
     result = runner.invoke(args=["audit", "verify"])
@@ -182,7 +186,7 @@ def test_cli_verify_names_the_tampered_entry(runner, session, chain):
 
 
 def test_cli_verify_reports_a_gap(runner, session, chain):
-    session.execute(sa.delete(TABLE).where(TABLE.c.id == 2))
+    session.execute(sa.delete(TABLE).where(TABLE.c.seq == 2))
     session.commit()
 
     result = runner.invoke(args=["audit", "verify"])
@@ -199,9 +203,10 @@ def test_the_chain_is_keyed_by_the_index_root(session, chain):
     found = problems(session)
 
     # Under another key no entry's hash is reproducible, from the first on, nor the head's seal.
-    assert [p.entry_id for p in found] == [*range(1, ENTRIES + 1), None]
-    assert all("edited" in p.reason for p in found[:-1])
-    assert "chain head was altered" in found[-1].reason
+    assert [p.entry_id for p in found] == [*range(1, ENTRIES + 1), *[None] * audit.LANES]
+    assert all("edited" in p.reason for p in found[:ENTRIES])
+    assert "chain head was altered" in found[ENTRIES].reason
+    assert all("was altered" in p.reason for p in found[ENTRIES:])
 
     keys.install(material)
     assert not problems(session)
@@ -226,11 +231,13 @@ def test_a_different_index_key_cannot_extend_the_chain(session):
 
 
 def test_a_cut_tail_with_the_head_deleted_too_is_found(session, chain):
-    session.execute(sa.delete(TABLE).where(TABLE.c.id == ENTRIES))
+    session.execute(sa.delete(TABLE).where(TABLE.c.id == chain[-1].id))
     session.execute(sa.delete(AuditHead.__table__))
 
     assert problems(session) == [
-        audit.Problem(None, "the chain head is missing (the newest entries may have been removed)")
+        audit_verify.Problem(
+            None, "the chain head is missing (the newest entries may have been removed)"
+        )
     ]
 
 
@@ -239,9 +246,33 @@ def test_a_cut_tail_with_the_head_moved_back_is_found(session, chain):
     last_kept = chain[ENTRIES - 3]
     session.execute(sa.delete(TABLE).where(TABLE.c.id > last_kept.id))
     session.execute(
-        sa.update(AuditHead.__table__).values(last_id=last_kept.id, last_hash=last_kept.hash)
+        sa.update(AuditHead.__table__)
+        .where(AuditHead.id == 1)
+        .values(last_seq=last_kept.seq, last_hash=last_kept.hash)
     )
 
     assert problems(session) == [
-        audit.Problem(None, "the chain head was altered (the newest entries may have been removed)")
+        audit_verify.Problem(
+            None, "the chain head was altered (the newest entries may have been removed)"
+        )
     ]
+
+
+def test_an_anchor_taken_before_lanes_still_proves_the_log(session, chain):
+    """An operator's anchor of scheme 2 (one chain, `audit-anchor:2:<id>:<hash>:…`)."""
+    import hmac
+
+    from portal.security.envelope import encode_parts
+    from portal.security.keys import derive_key
+
+    root, last = keys.current().index_root, chain[2]
+    at = "2026-03-02T09:30:00Z"
+    message = encode_parts("audit-anchor", "2", str(last.seq), last.hash, at)
+    mac = hmac.new(derive_key(root, "audit-anchor"), message, hashlib.sha256).hexdigest()
+    old = parse_anchor(root, f"audit-anchor:2:{last.seq}:{last.hash}:{at}:{mac}")
+
+    assert not [
+        p for p in audit_verify.verify(session, anchor=old) if isinstance(p, audit_verify.Problem)
+    ]
+    session.execute(sa.update(TABLE).where(TABLE.c.seq == 2).values(detail="{}"))
+    assert audit_verify.Problem(2, "was edited after it was written") in problems(session)

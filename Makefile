@@ -12,7 +12,7 @@ I18N := portal/translations
 MO := $(patsubst %.po,%.mo,$(wildcard $(I18N)/*/LC_MESSAGES/messages.po))
 BABEL_KEYWORDS := -k _l -k translate:2  # as portal/i18n.py KEYWORDS
 
-.PHONY: run test lint format pytest-sqlite pytest-postgres system-packages translations
+.PHONY: run test lint format pytest-sqlite pytest-postgres system-packages translations bench bench-packages postgres-up
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ $(VENV)/.run-deps: pyproject.toml | $(BIN)/python
 
 $(VENV)/.test-deps: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@ $(VENV)/.run-deps
+
+$(VENV)/.bench-deps: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[bench]'
 	touch $@ $(VENV)/.run-deps
 
 $(I18N)/%/LC_MESSAGES/messages.mo: $(I18N)/%/LC_MESSAGES/messages.po | $(VENV)/.run-deps
@@ -67,16 +71,16 @@ run: $(VENV)/.run-deps $(MO)
 	@exec $(BIN)/gunicorn --workers 2 --bind 127.0.0.1:$(PORT) wsgi:app
 
 lint: $(VENV)/.test-deps
-	$(BIN)/ruff check portal tests migrations wsgi.py
-	$(BIN)/ruff format --check portal tests migrations wsgi.py
+	$(BIN)/ruff check portal tests migrations bench wsgi.py
+	$(BIN)/ruff format --check portal tests migrations bench wsgi.py
 	$(BIN)/lint-imports
 
 format: $(VENV)/.test-deps
-	$(BIN)/ruff format portal tests migrations wsgi.py
-	$(BIN)/ruff check --fix portal tests migrations wsgi.py
+	$(BIN)/ruff format portal tests migrations bench wsgi.py
+	$(BIN)/ruff check --fix portal tests migrations bench wsgi.py
 
 test: $(VENV)/.test-deps system-packages $(MO)
-	$(BIN)/ruff check portal tests migrations wsgi.py
+	$(BIN)/ruff check portal tests migrations bench wsgi.py
 	$(BIN)/lint-imports
 	@# The two passes share nothing (own database, own ports), so they run side by
 	@# side, one per core; -O prints each one's output whole when it ends.
@@ -85,6 +89,14 @@ test: $(VENV)/.test-deps system-packages $(MO)
 pytest-sqlite:
 	@echo "== pytest on SQLite"
 	$(BIN)/pytest -q $(PYTEST_ARGS)
+
+# Start the local PostgreSQL cluster when it is installed but not answering (as root), as
+# pytest-postgres does.
+postgres-up:
+	@if ! $(BIN)/python -c "import socket; socket.create_connection(('127.0.0.1', 5432), 2)" 2>/dev/null \
+	   && [ "$$(id -u)" = 0 ] && command -v pg_ctlcluster >/dev/null && [ -d /etc/postgresql ]; then \
+	  pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start || true; sleep 2; \
+	fi
 
 pytest-postgres:
 	@if ! $(BIN)/python -c "import socket; socket.create_connection(('127.0.0.1', 5432), 2)" 2>/dev/null \
@@ -99,3 +111,15 @@ pytest-postgres:
 	else \
 	  echo "== PostgreSQL is not answering on 127.0.0.1:5432: skipped the PostgreSQL run"; \
 	fi
+
+# The benchmark: seeds bench/work/ once per size, prints the figures table and writes it to
+# bench/results/ (BENCH_QUICK=1 for a short smoke run; bench/run.py lists the settings).
+bench-packages:
+	@if ! command -v wrk >/dev/null; then \
+	  if [ "$$(id -u)" != 0 ]; then echo "Please install as root: wrk" >&2; exit 1; fi; \
+	  echo "Installing Debian packages: wrk"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	fi
+
+bench: $(VENV)/.bench-deps bench-packages postgres-up $(MO)
+	$(BIN)/python -m bench.run

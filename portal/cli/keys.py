@@ -76,7 +76,7 @@ def _save(ring: keyring.KeyRing) -> None:
 
 
 @group.command("rotate")
-@click.option("--batch-size", default=200, show_default=True)
+@click.option("--batch-size", default=1000, show_default=True)
 @click.option(
     "--new-key/--resume", default=None, help="Force a new key, or only finish a rotation."
 )

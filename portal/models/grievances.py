@@ -62,6 +62,15 @@ class Grievance(Encrypted, Base):
             "resolution_breached_at",
             "resolution_due_at",
         ),
+        # Every case page looks for duplicates merged into its case; few cases have one.
+        sa.Index(
+            "ix_grievances_merged_into",
+            "merged_into_id",
+            postgresql_where=sa.text("merged_into_id IS NOT NULL"),
+            sqlite_where=sa.text("merged_into_id IS NOT NULL"),
+        ),
+        # A reviewer's open cases (the queue's "mine", the least-busy choice).
+        sa.Index("ix_grievances_assignee_open", "assignee_id", "is_open"),
     )
     id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True, default=uuid.uuid4)
     reference: Mapped[str] = mapped_column(sa.String(20), unique=True)

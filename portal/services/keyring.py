@@ -91,7 +91,9 @@ class RewrapProgress:
     skipped: list[str] = field(default_factory=list)
 
 
-def rewrap_batch(session: Session, ring: KeyRing, progress: RewrapProgress, size: int = 200) -> int:
+def rewrap_batch(
+    session: Session, ring: KeyRing, progress: RewrapProgress, size: int = 1000
+) -> int:
     """Rewrap up to `size` data keys under the active key; returns how many rows it looked at
     (0 once every table is done).
 
@@ -111,6 +113,7 @@ def rewrap_batch(session: Session, ring: KeyRing, progress: RewrapProgress, size
         if not rows:
             progress.holder, progress.after = progress.holder + 1, None
             continue
+        changed = []
         for row in rows:
             progress.after = row.id
             aad = holder.aad(row)
@@ -120,12 +123,17 @@ def rewrap_batch(session: Session, ring: KeyRing, progress: RewrapProgress, size
                 progress.skipped.append(f"{table.name} {row.id}: {exc}")
                 continue
             new_kid, new_wrapped = wrap_data_key(ring, dek, aad)
-            # Core update: the data key itself is unchanged, so no version bump
-            # that would make someone's open form stale.
+            changed.append(
+                {"row": row.id, "old": row.dek_key_id, "kid": new_kid, "wrapped": new_wrapped}
+            )
+        if changed:
+            # One statement for the batch (executemany); a Core update, because the data key
+            # itself is unchanged, so no version bump that would make someone's open form stale.
             session.execute(
                 sa.update(table)
-                .where(table.c.id == row.id, table.c.dek_key_id == row.dek_key_id)
-                .values(dek_key_id=new_kid, dek_wrapped=new_wrapped)
+                .where(table.c.id == sa.bindparam("row"), table.c.dek_key_id == sa.bindparam("old"))
+                .values(dek_key_id=sa.bindparam("kid"), dek_wrapped=sa.bindparam("wrapped")),
+                changed,
             )
         return len(rows)
     return 0

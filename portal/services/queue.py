@@ -23,6 +23,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from portal.db import utcnow
 from portal.domain.errors import InvalidInput
+from portal.domain.roles import Role
 from portal.domain.workflow import OPEN_STATUSES, Status
 from portal.i18n import _l
 from portal.models.committees import Committee, CommitteeMembership, Seat
@@ -145,15 +146,20 @@ def queue(
     now = now or utcnow()
     seats = _seats(session, actor)
     committee_ids = [s.committee_id for s in seats]
-    panel_cases = (
-        sa.select(PanelSeat.grievance_id)
-        .where(PanelSeat.user_id == actor.id, PanelSeat.level == Grievance.escalation_level)
-        .scalar_subquery()
-    )
+    reach = Grievance.committee_id.in_(committee_ids)
+    if actor.has_role(Role.PANEL):
+        # Only panel members sit on panels; for everyone else the OR would keep the
+        # database from reading the committee's open cases through their index.
+        panel_cases = (
+            sa.select(PanelSeat.grievance_id)
+            .where(PanelSeat.user_id == actor.id, PanelSeat.level == Grievance.escalation_level)
+            .scalar_subquery()
+        )
+        reach = sa.or_(reach, Grievance.id.in_(panel_cases))
     where: list[ColumnElement[bool]] = [
         Grievance.is_open.is_(True),
         Grievance.merged_into_id.is_(None),
-        sa.or_(Grievance.committee_id.in_(committee_ids), Grievance.id.in_(panel_cases)),
+        reach,
         sa.not_(conflicts.excluded_clause(actor)),
     ]
     if filters.status:

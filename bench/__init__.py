@@ -1,0 +1,1 @@
+"""The benchmark harness (`make bench`): seeding, serving, load and the figures table."""

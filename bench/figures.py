@@ -2,8 +2,8 @@
 
 A page the bench should time is one `Page(...)` line in PAGES (who signs in, which paths,
 its targets); everything else is a `Figure(...)` line in OTHER_FIGURES reading a value out
-of a backend's results. The KPI dashboard and the PDF reports join as one line each once
-those pages exist. The table, JSON and Markdown are written from the same rows.
+of a backend's results (the KPI dashboard, the decision letter and the board report are pages
+like the others). The table, JSON and Markdown are written from the same rows.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +53,11 @@ def _member_cases(manifest: dict[str, Any], i: int) -> list[str]:
     return [f"/grievances/{ref}" for ref in manifest["members"][i]["cases"]]
 
 
+def _last_month() -> str:
+    first = datetime.now(UTC).date().replace(day=1)
+    return (first - timedelta(days=1)).strftime("%Y-%m")
+
+
 PAGES = [
     Page("queue", "Reviewer's case queue", "reviewer", lambda m, i: ["/committee/queue"], 50, 0.25),
     Page(
@@ -64,9 +69,15 @@ PAGES = [
     ),
     Page("member_case", "Member's case page", "member", _member_cases, p95_ms=50),
     Page("my_grievances", "My grievances", "member", lambda m, i: ["/my/grievances"], share=0.25),
-    # Page("dashboard", "KPI dashboard", "chair", lambda m, i: ["/committee/dashboard"], 50),
-    # Page("report_pdf", "Case report (PDF)", "chair", lambda m, i: [...], p95_ms=500),
-]
+    # The chair's dashboard over the last 90 days: sums over the daily ledger, never the cases.
+    Page("dashboard", "KPI dashboard (chair, last 90 days)", "chair",
+         lambda m, i: ["/insight/"], p95_ms=300),
+    Page("letter_pdf", "Decision letter (PDF)", "chair",
+         lambda m, i: [f"/committee/cases/{ref}/letter.pdf" for ref in m.get("decided_cases", [])],
+         p95_ms=300),
+    Page("report_pdf", "Monthly board report (PDF)", "chair",
+         lambda m, i: [f"/insight/report.pdf?month={_last_month()}"], p95_ms=5000),
+]  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -276,6 +276,13 @@ def seed(
             bar.update(len(done.cases))
             bar.set_postfix_str(f"{report.total_rows / (time.monotonic() - started):,.0f} rows/s")
         bar.close()
+        # The rows were inserted without the ORM, so the dashboard's ledger (which follows
+        # every flush) is written from them once, as `flask kpis rebuild` does.
+        from portal.services import kpi_rebuild
+
+        kpi_rebuild.rebuild(session, policies.calendar)
+        session.commit()
+        manifest.decided = _decided_cases(session, Manifest.COMMITTEE)
         with engine.begin() as conn:
             head = append_audit(conn, root, head, [_seeded_entry(cases)])
             conn.exec_driver_sql("ANALYZE")  # as autovacuum would, before anyone measures
@@ -317,6 +324,33 @@ def _seeded_entry(cases: int) -> tuple[datetime, None, str, str, str, str]:
 SURVEY_TABLE = None
 
 
+def _decided_cases(session: Any, committee: str, count: int = 64) -> list[str]:
+    """Decided cases of `committee` its first chair may open: their letters are timed."""
+    from portal.models.committees import Committee
+    from portal.models.grievances import Grievance
+    from portal.models.users import User
+    from portal.services import conflicts
+
+    chair = session.scalar(
+        sa.select(User).where(User.email_key == f"chair1.{committee}@bench.example")
+    )
+    if chair is None:
+        return []
+    return list(
+        session.scalars(
+            sa.select(Grievance.reference)
+            .join(Committee, Committee.id == Grievance.committee_id)
+            .where(
+                Committee.slug == committee,
+                Grievance.resolved_at.is_not(None),
+                sa.not_(conflicts.excluded_clause(chair)),
+            )
+            .order_by(Grievance.reference)
+            .limit(count)
+        )
+    )
+
+
 class Manifest:
     """What the load generator needs: accounts, passwords and case references to visit."""
 
@@ -329,6 +363,7 @@ class Manifest:
         self.committee_open: list[str] = []
         self.committee_closed: list[str] = []
         self.open_cases = 0
+        self.decided: list[str] = []
 
     def note(self, chunk: Chunk) -> None:
         for reference, committee, is_open, conflicted, member_id in chunk.cases:
@@ -353,6 +388,7 @@ class Manifest:
             "reviewer": f"reviewer1.{self.COMMITTEE}@bench.example",
             "chair": f"chair1.{self.COMMITTEE}@bench.example",
             "committee_cases": pick,
+            "decided_cases": self.decided,
             "members": [
                 {"email": f"member{i + 1:06d}@bench.example", "cases": refs}
                 for i, refs in sorted(self.member_cases.items())

@@ -35,7 +35,7 @@ def member_digest(user_id: int) -> bytes:
 def _utc_day(context: Any) -> date:
     """A case made without the intake service (tests, imports) is dated by its UTC day; the
     intake writes the day in the association's time zone."""
-    submitted = context.get_current_parameters().get("submitted_at")
+    submitted = context.get_current_parameters().get("submitted_at") if context else None
     return (submitted or utcnow()).astimezone(UTC).date()
 
 

@@ -168,3 +168,19 @@ def test_chairs_run_the_register_and_oversight_reads_it(app, session, staff):
               "action-owner": "x", "action-due_on": due, "action-link": "category:billing"},
     )  # fmt: skip
     assert refused.status_code == 403
+
+
+def test_a_reply_from_the_case_page_records_its_working_hours(app, session, committees, member):
+    reviewer = make_user(session, Role.REVIEWER, email="rev2@example.org")
+    seat(session, committees["member-services"], reviewer)
+    case = make_case(app, session, member)
+    session.commit()
+    url = f"/committee/cases/{case.reference}"
+    sent = signed_in(app, "rev2@example.org").submit(
+        f"{url}/reply", {"reply-body": "We are looking into it."}, form_url=url
+    )
+    assert sent.status_code == 303
+    session.expire_all()
+    stored = session.get(Grievance, case.id)
+    assert stored.first_response_at is not None and stored.first_response_hours is not None
+    assert stored.first_response_met is True

@@ -224,17 +224,27 @@ def test_survey_figures_follow_the_five_answer_rule(app, session):
         for o, p, f, r in zip(outcome, process, fairness, recommend, strict=True):
             session.add(
                 SurveyAnswer.new(
-                    None, committee_id=committees["member-services"].id, category=category,
-                    decided_month=date(2026, 3, 1), outcome_score=o, process_score=p,
-                    fairness_score=f, recommend_score=r,
-                )  # fmt: skip
+                    None,
+                    committee_id=committees["member-services"].id,
+                    category=category,
+                    decided_month=date(2026, 3, 1),
+                    outcome_score=o,
+                    process_score=p,
+                    fairness_score=f,
+                    recommend_score=r,
+                )
             )
     session.add(
         SurveyAnswer.new(
-            None, committee_id=committees["member-services"].id, category="billing",
-            decided_month=date(2026, 2, 1), outcome_score=1, process_score=1,
-            fairness_score=1, recommend_score=0,
-        )  # fmt: skip
+            None,
+            committee_id=committees["member-services"].id,
+            category="billing",
+            decided_month=date(2026, 2, 1),
+            outcome_score=1,
+            process_score=1,
+            fairness_score=1,
+            recommend_score=0,
+        )
     )
     session.flush()
     s = kpis.dashboard(session, chair, MARCH, policies, TODAY).survey

@@ -281,8 +281,8 @@ def seed(
         from portal.services import kpi_rebuild
 
         kpi_rebuild.rebuild(session, policies.calendar)
-        session.commit()
         manifest.decided = _decided_cases(session, Manifest.COMMITTEE)
+        session.commit()
         with engine.begin() as conn:
             head = append_audit(conn, root, head, [_seeded_entry(cases)])
             conn.exec_driver_sql("ANALYZE")  # as autovacuum would, before anyone measures

@@ -181,7 +181,7 @@ def decision_times(d: Dashboard) -> Table:
         ),
     )
     table.chart = charts.bars(
-        title, tuple(r[0] for r in rows), ((decided, tuple(r[1] for r in rows)),)
+        title, tuple(r[0] for r in rows), ((decided, tuple(r[1] for r in rows)),), horizontal=True
     )
     return table
 

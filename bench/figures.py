@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -19,6 +20,8 @@ from typing import Any
 from bench.load import Run
 
 RESULTS = Path(__file__).resolve().parent / "results"
+# The KPI dashboard is also timed over the ledger of this many grievances (bench/ledger_scale.py).
+LEDGER_CASES = int(os.environ.get("BENCH_LEDGER_CASES") or 1_000_000)
 BACKENDS = ("postgresql", "sqlite")
 HEADINGS = {"postgresql": "PostgreSQL", "sqlite": "SQLite"}
 
@@ -141,6 +144,11 @@ OTHER_FIGURES = [
            Target(">=", 5000)),
     Figure("rss.peak", "Peak memory of a gunicorn worker", "MB", _get("rss_mb"),
            Target("<", 150, "MB"), 1),
+    Figure("ledger.chair_p95", f"KPI dashboard at {LEDGER_CASES:,} grievances (chair, 90 days,"
+           " in process): p95", "ms", _get("ledger", "chair_p95"), Target("<", 300, "ms"), 1),
+    Figure("ledger.year_p95", "  the same, an administrator over 12 months: p95", "ms",
+           _get("ledger", "year_p95"), Target("<", 300, "ms"), 1),
+    Figure("ledger.rows", "  ledger rows summed over two years", "", _get("ledger", "rows")),
     Figure("errors", "Failed requests in all runs", "", _get("errors"), Target("<=", 0)),
     Figure("cases", "Grievances in the database", "", _get("cases")),
     Figure("seed.rate", "Seeding: grievances/s (when the instance was made)", "/s",

@@ -7,6 +7,7 @@
     BENCH_BACKENDS=postgresql,sqlite
     BENCH_SCALING=1,2,4  gunicorn workers for the scaling table (PostgreSQL; empty: skip)
     BENCH_FRESH=1        seed again even when a seeded instance of that size exists
+    BENCH_LEDGER_CASES=1000000  grievances whose KPI ledger the dashboard is timed over
 
 PostgreSQL gives the headline column, SQLite the second. Before each backend the bare Flask
 app is measured under the same gunicorn settings, and each page figure is also its share of
@@ -24,7 +25,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import figures, load
+from bench import figures, ledger_scale, load
 from bench.client import Client, sessions
 from bench.figures import PAGES, Page
 from bench.server import (
@@ -200,6 +201,11 @@ def measure(backend: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     results["sweep"] = sweep(inst)
     results["cases"] = count_cases(inst)
     results["rotate"] = rotate(inst, results["cases"])
+    say(f"{backend}: the KPI dashboard over {figures.LEDGER_CASES:,} grievances' ledger")
+    results["ledger"] = ledger_scale.measure(backend, figures.LEDGER_CASES)
+    got = results["ledger"]
+    say(f"  chair, 90 days: p50 {got['chair_p50']:.0f} ms p95 {got['chair_p95']:.0f} ms;"
+        f" administrator, 12 months: p95 {got['year_p95']:.0f} ms")  # fmt: skip
     runs = [*results["pages"].values(), results["filing"]]
     results["errors"] = sum(r.errors for r in runs)
     return results, scaling

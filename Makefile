@@ -12,7 +12,7 @@ I18N := portal/translations
 MO := $(patsubst %.po,%.mo,$(wildcard $(I18N)/*/LC_MESSAGES/messages.po))
 BABEL_KEYWORDS := -k _l -k translate:2  # as portal/i18n.py KEYWORDS
 
-.PHONY: run test lint format pytest-sqlite pytest-postgres system-packages translations bench bench-packages postgres-up
+.PHONY: run test lint format pytest-sqlite pytest-postgres system-packages translations bench bench-packages postgres-up bench-faults
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -66,9 +66,16 @@ run: $(VENV)/.run-deps $(MO)
 	@$(BIN)/flask sla sweep  # in production, cron runs it every minute
 	@$(BIN)/flask kpis rebuild --if-behind  # after an upgrade: the dashboard's ledger
 	@$(BIN)/flask outbox send  # without PORTAL_MAIL_SERVER: .eml files in instance/mail/
+	@$(BIN)/flask files sweep  # uploads a killed worker left behind; cron, every hour
 	@echo "Serving the portal at http://127.0.0.1:$(PORT) (Ctrl+C stops it)"
 	@[ -z "$${PORTAL_BASE_URL:-}" ] || echo "Links in invitations and mail use $$PORTAL_BASE_URL"
 	@exec $(BIN)/gunicorn --workers 2 --bind 127.0.0.1:$(PORT) wsgi:app
+
+# Load and faults (bench/faults.py): a killed worker, PostgreSQL restarted, a full evidence
+# folder, under 16 users. Root and PostgreSQL needed; FAULTS_ARGS="--duration 10" smoke-runs it.
+FAULTS_ARGS ?=
+bench-faults: $(VENV)/.run-deps $(MO)
+	$(BIN)/python -m bench.faults --json bench/results/faults.json $(FAULTS_ARGS)
 
 lint: $(VENV)/.test-deps
 	$(BIN)/ruff check portal tests migrations bench wsgi.py

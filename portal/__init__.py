@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+import sqlalchemy as sa
 from flask import Flask
 
 from portal.config import ROOT, Settings, SettingsError
 from portal.policies.errors import PolicyError
 from portal.security.errors import KeyConfigError
+
+if TYPE_CHECKING:
+    from portal.db import Database
+    from portal.security.keys import KeyMaterial
 
 # Room in a request body for the form fields sent beside the largest allowed files.
 FORM_HEADROOM_MB = 1
@@ -103,6 +110,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         keychecks.check_at_startup(database.engine, material)
     except KeyConfigError as exc:
         raise StartupError(str(exc)) from exc
+    except (sa.exc.OperationalError, sa.exc.InterfaceError) as exc:
+        _check_keys_on_first_request(app, database, material, exc)
     try:
         policies.init_app(app, Path(settings.policies_dir))
     except PolicyError as exc:
@@ -116,6 +125,42 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     register_commands(app)
     return app
+
+
+def _check_keys_on_first_request(
+    app: Flask, database: Database, material: KeyMaterial, exc: Exception
+) -> None:
+    """The database did not answer at start-up (restarting, not up yet). A worker refusing to
+    boot would make gunicorn stop for good when it replaces one during an outage, so the
+    worker starts, and the keys are checked before any request touches the database: until
+    the check can run, requests get the outage page (it raises the connection error); a key
+    that is not this database's stops every request with a CRITICAL line, as at start-up."""
+    from flask import abort
+
+    from portal.services import keychecks
+
+    log = logging.getLogger("portal.startup")
+    log.warning(
+        "database not answering at start-up (%s); keys will be checked on the first request",
+        type(getattr(exc, "orig", exc)).__name__,
+    )
+    unchecked = threading.Event()
+    unchecked.set()
+    lock = threading.Lock()
+
+    @app.before_request
+    def _check_keys_first() -> None:
+        if not unchecked.is_set():
+            return
+        with lock:
+            if not unchecked.is_set():
+                return
+            try:
+                keychecks.check_at_startup(database.engine, material)
+            except KeyConfigError as refused:
+                log.critical("portal: cannot serve: %s", refused)
+                abort(500)
+            unchecked.clear()
 
 
 def settings_of(app: Flask) -> Settings:

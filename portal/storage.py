@@ -4,10 +4,19 @@ A file is encrypted into `incoming/` while the request runs. When the
 transaction commits it moves into place; when it rolls back it is deleted. So
 the database never names a file that is not there, and a crash leaves at most
 an orphan for `flask files sweep`.
+
+A process killed at the wrong moment (SIGKILL, power cut of the worker, the OOM killer)
+leaves one of two things in `incoming/`: the part of an upload whose transaction never
+committed (an orphan: nothing names it, the sweep deletes it once it is older than any
+request can take), or, if it died between COMMIT and the move, the complete part of a
+committed attachment (the sweep moves it into place, whatever its age). Everything that can
+fail for lack of space (writing, creating the folders) happens before the commit; after it
+there is only a rename in the same filesystem.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import time
@@ -21,6 +30,11 @@ from sqlalchemy.orm import Session
 from portal.security.filecrypt import decrypt_stream, encrypt_stream
 
 PENDING_KEY = "portal.pending_files"
+PART = ".part"
+# A part older than this belongs to no running request (gunicorn kills a worker after 30 s).
+STALE_AFTER_SECONDS = 300
+
+log = logging.getLogger("portal.storage")
 
 
 class EvidenceStore:
@@ -42,15 +56,20 @@ class EvidenceStore:
         Returns the plaintext size. No digest of the plaintext is returned to be
         kept: a stored fingerprint would identify the document to anyone holding it."""
         self.incoming.mkdir(parents=True, exist_ok=True, mode=0o700)
-        part = self.incoming / f"{storage_id}.part"
+        final = self.path_of(storage_id)
+        final.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        part = self.part_of(storage_id)
         try:
             with open(part, "xb") as dest:
                 size = encrypt_stream(dek, aad, source, dest)
         except BaseException:
             part.unlink(missing_ok=True)
             raise
-        session.info.setdefault(PENDING_KEY, []).append((part, self.path_of(storage_id)))
+        session.info.setdefault(PENDING_KEY, []).append((part, final))
         return size
+
+    def part_of(self, storage_id: str) -> Path:
+        return self.incoming / f"{storage_id}{PART}"
 
     def read(self, storage_id: str, dek: bytes, aad: bytes) -> Iterator[bytes]:
         with open(self.path_of(storage_id), "rb") as source:
@@ -65,17 +84,37 @@ class EvidenceStore:
     def remove(self, storage_id: str) -> None:
         self.path_of(storage_id).unlink(missing_ok=True)
 
-    def stale_incoming(self, older_than: float = 3600) -> Iterator[Path]:
-        cutoff = time.time() - older_than
-        for part in self.incoming.glob("*.part") if self.incoming.exists() else []:
-            if part.stat().st_mtime < cutoff:
-                yield part
+    def incoming_parts(self) -> dict[str, Path]:
+        """Every part in incoming/, by storage id."""
+        found = self.incoming.glob(f"*{PART}") if self.incoming.exists() else []
+        return {part.name.removesuffix(PART): part for part in found}
+
+    def is_stale(self, part: Path, older_than: float = STALE_AFTER_SECONDS) -> bool:
+        try:
+            return part.stat().st_mtime < time.time() - older_than
+        except FileNotFoundError:  # placed or discarded meanwhile
+            return False
+
+    def place(self, storage_id: str) -> bool:
+        """Move a committed attachment's part into place (its process died before it could).
+        False if the part is gone, placed by its own process meanwhile."""
+        final = self.path_of(storage_id)
+        final.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        try:
+            os.replace(self.part_of(storage_id), final)
+        except FileNotFoundError:
+            return False
+        return True
 
 
 def _place(session: Session) -> None:
     for part, final in session.info.pop(PENDING_KEY, []):
-        final.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        os.replace(part, final)
+        try:
+            os.replace(part, final)
+        except OSError as exc:
+            # Committed already: the part stays complete in incoming/ and `flask files sweep`
+            # puts it in place. Failing the request now would hide a case that was filed.
+            log.error("evidence file %s not moved into place: %s", final.name, exc.strerror)
 
 
 def _discard(session: Session) -> None:

@@ -127,6 +127,17 @@ def app(base_app: Flask) -> Iterator[Flask]:
 
 
 @pytest.fixture
+def mail_files(app: Flask) -> Iterator[Path]:
+    """The folder development mail is written to; what the test writes there is removed after
+    it, so pages listing that folder show other tests nothing of it."""
+    folder = app.extensions["portal.settings"].mail_dir
+    before = set(folder.glob("*.eml")) if folder.is_dir() else set()
+    yield folder
+    for path in set(folder.glob("*.eml")) - before if folder.is_dir() else ():
+        path.unlink()
+
+
+@pytest.fixture
 def session(app: Flask) -> Iterator[Session]:
     """A session in the test's transaction, for arranging data and checking results."""
     s = database(app).new_session()

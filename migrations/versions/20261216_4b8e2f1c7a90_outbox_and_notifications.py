@@ -1,7 +1,7 @@
 """The mail outbox, notifications in the portal, and each member's mail preference
 
 Revision ID: 4b8e2f1c7a90
-Revises: 9c4d2f6a8e13
+Revises: 3b8f6c2a9d41
 Create Date: 2026-12-16 09:00:00
 
 `outbox_messages` holds mail written in the transaction of the change it reports, until a

@@ -1,7 +1,7 @@
 """indexes the benchmark found missing: merged duplicates, a reviewer's open cases
 
 Revision ID: 6d1f3a9c2e57
-Revises: 3b8f6c2a9d41
+Revises: 4b8e2f1c7a90
 Create Date: 2026-12-16 12:00:00.000000
 
 At 100,000 cases every case page read the whole grievances table to find duplicates
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "6d1f3a9c2e57"
-down_revision: str | None = "3b8f6c2a9d41"
+down_revision: str | None = "4b8e2f1c7a90"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

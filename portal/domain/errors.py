@@ -9,6 +9,7 @@ from portal.policies.errors import PolicyError
 __all__ = [
     "AddressUnconfirmed",
     "DomainError",
+    "FilesNotStored",
     "InvalidInput",
     "InvalidTransition",
     "NotFound",
@@ -52,6 +53,13 @@ class InvalidInput(DomainError):
         error = cls(message, field)
         error.problems = list(problems)
         return error
+
+
+class FilesNotStored(InvalidInput):
+    """The evidence store could not take the files (disk full, or any write error).
+
+    Shown like a refusal, on the form with everything typed kept (400), because the person
+    can act on it: try again later, or send without the files. Nothing was written."""
 
 
 class InvalidTransition(DomainError):

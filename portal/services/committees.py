@@ -35,7 +35,12 @@ def list_committees(session: Session, actor: User) -> list[Committee]:
 
 def get_committee(session: Session, actor: User, committee_id: int) -> Committee:
     require_role(actor, Role.ADMIN)
-    committee = session.get(Committee, committee_id)
+    # The page lists every seat with its holder: load them together, not one per seat.
+    committee = session.scalar(
+        sa.select(Committee)
+        .where(Committee.id == committee_id)
+        .options(selectinload(Committee.memberships).selectinload(CommitteeMembership.user))
+    )
     if committee is None:
         raise NotFound(_l("There is no such committee."))
     return committee

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import logging
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
@@ -11,11 +13,13 @@ import filetype
 from sqlalchemy.orm import Session
 
 from portal.db import utcnow
-from portal.domain.errors import InvalidInput
+from portal.domain.errors import FilesNotStored, InvalidInput
 from portal.i18n import _l
 from portal.models.grievances import Attachment, Grievance
 from portal.models.users import User
 from portal.storage import EvidenceStore
+
+log = logging.getLogger("portal.evidence")
 
 SNIFF_BYTES = 8192
 MB = 1024 * 1024
@@ -29,6 +33,12 @@ TYPE_NAMES = {
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document": _l("Word document"),
     "application/msword": _l("Word document"),
 }
+
+
+NOT_STORED = _l(
+    "We could not save your files just now, so nothing was sent. Everything you wrote is kept. "
+    "Please choose the files again and try in a little while."
+)
 
 
 @dataclass(frozen=True)
@@ -144,9 +154,23 @@ def store_uploads(
         attachment.filename = _clean_name(upload.filename)
         attachment.content_type = kind
         upload.stream.seek(0)
-        attachment.size = store.write(
-            session, attachment.storage_id, case.case_key(), attachment.content_aad(), upload.stream
-        )
+        try:
+            attachment.size = store.write(
+                session,
+                attachment.storage_id,
+                case.case_key(),
+                attachment.content_aad(),
+                upload.stream,
+            )
+        except OSError as exc:
+            # The store removed its partial file; the caller rolls back, which removes the
+            # files written before this one. The operator needs the cause, not the file.
+            log.error(
+                "evidence store refused a file: %s (%s)",
+                errno.errorcode.get(exc.errno or 0, "error"),
+                exc.strerror or type(exc).__name__,
+            )
+            raise FilesNotStored(NOT_STORED, "evidence") from None
         session.add(attachment)
         attachments.append(attachment)
     return attachments

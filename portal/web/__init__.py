@@ -22,6 +22,7 @@ def init_web(app: Flask) -> None:
         language,
         navigation,
         sessions,
+        unavailable,
     )
     from portal.web.admin import bp as admin_bp
     from portal.web.auth import bp as auth_bp
@@ -61,6 +62,7 @@ def init_web(app: Flask) -> None:
     headers.init_app(app)
     assets.init_app(app, app.extensions["portal.settings"].instance_path / "static")
     errors.init_app(app)
+    unavailable.init_app(app)
     navigation.init_app(app)
     filters.init_app(app)
     language.init_app(app)

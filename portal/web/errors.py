@@ -21,6 +21,7 @@ from portal.domain.errors import (
 )
 from portal.i18n import _l
 from portal.security.errors import AuditChainBroken, DecryptionError
+from portal.web import unavailable
 from portal.web.uploads import too_large_target
 
 log = logging.getLogger("portal.errors")
@@ -49,21 +50,29 @@ DOMAIN_STATUS: list[tuple[type[DomainError], int]] = [
 def render_error(status: int, message: str | None = None, incident: str | None = None):  # type: ignore[no-untyped-def]
     from portal import db
 
-    # A failed request must not leave half a change for the error page to commit.
-    if request:
-        db.rollback()
-    if request and wants_json():
-        return jsonify(error=str(message or TITLES.get(status, _l("Something went wrong")))), status
-    return (
-        render_template(
-            "errors/error.html",
-            status=status,
-            title=TITLES.get(status, _l("Something went wrong")),
-            message=message,
-            incident=incident,
-        ),
-        status,
-    )
+    try:
+        # A failed request must not leave half a change for the error page to commit.
+        if request:
+            db.rollback()
+        if request and wants_json():
+            title = TITLES.get(status, _l("Something went wrong"))
+            return jsonify(error=str(message or title)), status
+        return (
+            render_template(
+                "errors/error.html",
+                status=status,
+                title=TITLES.get(status, _l("Something went wrong")),
+                message=message,
+                incident=incident,
+            ),
+            status,
+        )
+    except Exception as exc:
+        # The page names the signed-in person, whom loading needs the database: a refused
+        # form (CSRF, a domain error) while the database is down is the outage page too.
+        if unavailable.is_unavailable(exc):
+            return unavailable.unavailable_page(exc)
+        raise
 
 
 def wants_json() -> bool:
@@ -145,8 +154,10 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _server_error(exc: Exception):  # type: ignore[no-untyped-def]
-        incident = secrets.token_hex(4).upper()
         original = getattr(exc, "original_exception", exc)
+        if unavailable.is_unavailable(original):
+            return unavailable.unavailable_page(original)
+        incident = secrets.token_hex(4).upper()
         log.error(
             "unhandled %s on %s %s (incident %s)",
             type(original).__name__,

@@ -25,7 +25,7 @@ from portal.mail.transport import FileTransport, SmtpTransport
 from portal.models.outbox import OutboxMessage
 from portal.models.users import User
 from portal.security import keys as keyring
-from portal.services import outbox
+from portal.services import outbox, outbox_admin
 from tests.conftest import Browser, csrf_token, make_settings, migrate
 from tests.factories import PASSWORD, make_user
 from tests.mail.conftest import free_port, worker_for
@@ -116,11 +116,11 @@ def test_a_retry_needs_a_failed_message_and_an_administrator(app, session):
     admin = make_user(session, Role.ADMIN)
     member = make_user(session, Role.MEMBER)
     with pytest.raises(Exception, match="permission"):
-        outbox.retry(session, member, str(message.id))
+        outbox_admin.retry(session, member, str(message.id))
     with pytest.raises(Exception, match="Only a message that failed"):
-        outbox.retry(session, admin, str(message.id))
+        outbox_admin.retry(session, admin, str(message.id))
     with pytest.raises(Exception, match="could not find"):
-        outbox.retry(session, admin, "not-a-uuid")
+        outbox_admin.retry(session, admin, "not-a-uuid")
 
 
 def test_a_refused_recipient_fails_at_once_and_the_error_names_no_address(app, session, smtp):
@@ -179,7 +179,7 @@ def test_a_worker_stops_sending_from_a_batch_before_its_lease_runs_out(app, sess
 
 
 def test_without_a_mail_server_development_writes_eml_files_the_admin_page_lists(
-    app, session, runner
+    app, session, runner, mail_files
 ):
     settings = app.extensions["portal.settings"]
     assert isinstance(transport_for(settings), FileTransport)
@@ -188,7 +188,7 @@ def test_without_a_mail_server_development_writes_eml_files_the_admin_page_lists
     assert isinstance(transport_for(production), SmtpTransport)
     assert transport_for(production).host == "127.0.0.1"  # type: ignore[attr-defined]
 
-    before = set(settings.mail_dir.glob("*.eml")) if settings.mail_dir.exists() else set()
+    before = set(mail_files.glob("*.eml")) if mail_files.exists() else set()
     [message] = queue(session, template="decision_made", final=True, appeal_due=None)
     result = runner.invoke(args=["outbox", "send"])
     assert result.exit_code == 0, result.output
@@ -196,7 +196,7 @@ def test_without_a_mail_server_development_writes_eml_files_the_admin_page_lists
         "outbox: 1 sent, 0 failed, 0 waiting",
         "  sent: 1 decision_made",
     ]
-    [written] = set(settings.mail_dir.glob("*.eml")) - before
+    [written] = set(mail_files.glob("*.eml")) - before
     assert written.stat().st_mode & 0o777 == 0o600
     assert b"GRV-2026-000001: a decision has been made" in written.read_bytes()
 

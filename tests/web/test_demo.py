@@ -12,7 +12,9 @@ from portal.models.users import User
 from tests.conftest import Browser
 
 
-def test_demo_seed_creates_the_association_once_and_prints_every_sign_in(app, runner, session):
+def test_demo_seed_creates_the_association_once_and_prints_every_sign_in(
+    app, runner, session, mail_files
+):
     first = runner.invoke(args=["demo", "seed"])
     assert first.exit_code == 0, first.output
     assert "Seeded the demo association: 25 accounts, 20 grievances." in first.output

@@ -16,7 +16,7 @@ from portal.config import Settings
 from portal.domain.errors import InvalidInput
 from portal.domain.roles import Role
 from portal.mail.transport import count_files, written_files
-from portal.services import outbox
+from portal.services import outbox_admin
 from portal.web.access import roles
 from portal.web.admin import bp
 from portal.web.forms import PortalForm
@@ -35,8 +35,8 @@ def outbox_page():  # type: ignore[no-untyped-def]
     session = db.session()
     return render_template(
         "admin/outbox.html",
-        counts=outbox.counts(session, current_user),
-        undelivered=outbox.undelivered(session, current_user),
+        counts=outbox_admin.counts(session, current_user),
+        undelivered=outbox_admin.undelivered(session, current_user),
         settings=settings,
         files=written_files(settings.mail_dir) if settings.mail_to_files else [],
         file_count=count_files(settings.mail_dir) if settings.mail_to_files else 0,
@@ -48,7 +48,7 @@ def outbox_page():  # type: ignore[no-untyped-def]
 def outbox_retry(message_id: str):  # type: ignore[no-untyped-def]
     if PortalForm().validate_on_submit():
         try:
-            outbox.retry(db.session(), current_user, message_id)
+            outbox_admin.retry(db.session(), current_user, message_id)
         except InvalidInput as exc:
             db.session().rollback()
             flash(str(exc), "error")

@@ -15,7 +15,7 @@ from flask_login import current_user
 from werkzeug.datastructures import ImmutableMultiDict
 
 from portal import db
-from portal.domain.errors import InvalidInput
+from portal.domain.errors import FilesNotStored, InvalidInput
 from portal.domain.roles import Role
 from portal.policies import current_policies
 from portal.policies.texts import localize
@@ -186,6 +186,11 @@ def _send(form: FilingForm, token: str):  # type: ignore[no-untyped-def]
         case = file_once(current_user, current_user, filing, current_language())
     except InvalidInput as exc:
         attach_error(form, exc)
+        if isinstance(exc, FilesNotStored):
+            form.evidence.errors = [
+                *form.evidence.errors,
+                _("You can also send it without the files now, and add them from its page later."),
+            ]
         if request.endpoint == "member.file":
             return render_template("member/file.html", **_filing_context(form)), 400
         return _review_page(form, 400)

@@ -55,7 +55,7 @@ system-packages:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$need >/dev/null; \
 	fi
 
-# PORTAL_PORT tells the portal its port, so links it prints (an invitation) follow PORT
+# PORTAL_PORT tells the portal its port, so the links it mails follow PORT
 # unless PORTAL_BASE_URL names a public address.
 run: export PORTAL_PORT := $(PORT)
 run: $(VENV)/.run-deps $(MO)
@@ -63,12 +63,12 @@ run: $(VENV)/.run-deps $(MO)
 	@$(BIN)/flask keys init
 	@$(BIN)/alembic upgrade head
 	@$(BIN)/flask demo seed
-	@$(BIN)/flask sla sweep  # in production, cron runs it every minute
+	@$(BIN)/flask sla sweep  # in production, cron runs it every minute (dates, ladder, surveys)
 	@$(BIN)/flask kpis rebuild --if-behind  # after an upgrade: the dashboard's ledger
 	@$(BIN)/flask outbox send  # without PORTAL_MAIL_SERVER: .eml files in instance/mail/
 	@$(BIN)/flask files sweep  # uploads a killed worker left behind; cron, every hour
 	@echo "Serving the portal at http://127.0.0.1:$(PORT) (Ctrl+C stops it)"
-	@[ -z "$${PORTAL_BASE_URL:-}" ] || echo "Links in invitations and mail use $$PORTAL_BASE_URL"
+	@[ -z "$${PORTAL_BASE_URL:-}" ] || echo "Links in mail use $$PORTAL_BASE_URL"
 	@exec $(BIN)/gunicorn --workers 2 --bind 127.0.0.1:$(PORT) wsgi:app
 
 # Load and faults (bench/faults.py): a killed worker, PostgreSQL restarted, a full evidence

@@ -1,7 +1,7 @@
 """Surveys after a decision, "you said, we did" notes, and confirmed email addresses
 
 Revision ID: 6c1d9e3f2a57
-Revises: 4b8e2f1c7a90
+Revises: 6d1f3a9c2e57
 Create Date: 2026-12-17 09:00:00
 
 `survey_invitations` (one per decided case: when it is due, sent, reminded, closed, and the
@@ -23,7 +23,7 @@ from alembic import op
 import portal.db
 
 revision: str = "6c1d9e3f2a57"
-down_revision: str | None = "4b8e2f1c7a90"
+down_revision: str | None = "6d1f3a9c2e57"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """KPI ledger, per-case measures, root causes and corrective actions
 
 Revision ID: 4e7a9c1d2b85
-Revises: 6c1d9e3f2a57, 6d1f3a9c2e57
+Revises: 6c1d9e3f2a57
 Create Date: 2026-12-18 09:00:00.000000
 
 Cases gain what the dashboard counts (the day filed, working hours to the first response
@@ -23,8 +23,7 @@ from alembic import op
 import portal.db
 
 revision: str = "4e7a9c1d2b85"
-# It also joins the two lines of migrations before it (surveys; the case page indexes).
-down_revision: str | tuple[str, ...] | None = ("6c1d9e3f2a57", "6d1f3a9c2e57")
+down_revision: str | None = "6c1d9e3f2a57"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -62,18 +62,18 @@ def decided(session, policies, make_case, reviewer):  # type: ignore[no-untyped-
     return make
 
 
-def mailed_tokens(session, template: str) -> list[str]:  # type: ignore[no-untyped-def]
-    rows = session.scalars(
-        sa.select(OutboxMessage)
-        .where(OutboxMessage.template == template)
-        .order_by(OutboxMessage.created_at)
-    )
-    return [
-        outbox.unseal("outbox_messages", r.id, r.template, r.language, r.payload_ct)["context"][
-            "token"
-        ]
+def mailed(session, template: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """The tokens of the survey mails in the outbox, by case reference."""
+    rows = session.scalars(sa.select(OutboxMessage).where(OutboxMessage.template == template))
+    contexts = [
+        outbox.unseal("outbox_messages", r.id, r.template, r.language, r.payload_ct)["context"]
         for r in rows
     ]
+    return {c["reference"]: c["token"] for c in contexts}
+
+
+def mailed_tokens(session, template: str) -> list[str]:  # type: ignore[no-untyped-def]
+    return sorted(mailed(session, template).values())
 
 
 def test_the_survey_goes_a_working_day_after_the_decision_with_a_hashed_link(
@@ -189,9 +189,9 @@ def test_a_score_of_two_or_less_opens_a_follow_up_for_the_chair(
 ):
     low, fine = decided(), decided()
     surveys.sweep(session, policies, DUE)
-    first, second = mailed_tokens(session, "survey_invitation")
-    surveys.submit(session, first, surveys.Answers(4, 2, 4, 8), policies, now=DUE)
-    surveys.submit(session, second, surveys.Answers(3, 3, 3, 3), policies, now=DUE)
+    tokens = mailed(session, "survey_invitation")
+    surveys.submit(session, tokens[low.reference], surveys.Answers(4, 2, 4, 8), policies, now=DUE)
+    surveys.submit(session, tokens[fine.reference], surveys.Answers(3, 3, 3, 3), policies, now=DUE)
     [follow_up] = session.scalars(sa.select(SurveyFollowUp)).all()
     invitations = {i.id: i.grievance_id for i in session.scalars(sa.select(SurveyInvitation))}
     assert follow_up.grievance_id == low.id and fine.id in invitations.values()
@@ -229,10 +229,10 @@ def test_figures_appear_from_five_answers(session, policies, decided, chair):
     tokens = mailed_tokens(session, "survey_invitation")
     for token, given in zip(tokens[:4], scores[:4], strict=True):
         surveys.submit(session, token, surveys.Answers(*given), policies, now=DUE)
+    last = tokens[4]
     [four] = survey_results.results(session, chair)
     assert four.total.answers == 4 and not four.total.shown and four.total.nps is None
     assert four.comments == []
-    last = mailed_tokens(session, "survey_invitation")[-1]
     surveys.submit(session, last, surveys.Answers(*scores[4], "Thanks"), policies, now=DUE)
     [five] = survey_results.results(session, chair)
     total = five.total

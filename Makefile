@@ -12,7 +12,7 @@ I18N := portal/translations
 MO := $(patsubst %.po,%.mo,$(wildcard $(I18N)/*/LC_MESSAGES/messages.po))
 BABEL_KEYWORDS := -k _l -k translate:2  # as portal/i18n.py KEYWORDS
 
-.PHONY: run test lint format pytest-sqlite pytest-postgres system-packages translations bench-faults
+.PHONY: run test lint format pytest-sqlite pytest-postgres system-packages translations bench bench-packages postgres-up bench-faults
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ $(VENV)/.run-deps: pyproject.toml | $(BIN)/python
 
 $(VENV)/.test-deps: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@ $(VENV)/.run-deps
+
+$(VENV)/.bench-deps: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[bench]'
 	touch $@ $(VENV)/.run-deps
 
 $(I18N)/%/LC_MESSAGES/messages.mo: $(I18N)/%/LC_MESSAGES/messages.po | $(VENV)/.run-deps
@@ -36,12 +40,15 @@ translations: $(VENV)/.run-deps
 	$(BIN)/pybabel update -i $(I18N)/messages.pot -d $(I18N) --width=100 --ignore-pot-creation-date
 	$(BIN)/pybabel compile -d $(I18N)
 
-# Debian packages the portal needs: WeasyPrint's Pango, fonts, and Chromium for browser tests.
+# Debian packages the portal needs: WeasyPrint's Pango, fonts (Noto CJK for Korean letters),
+# poppler's pdftoppm for looking at a PDF page, and Chromium for browser tests.
 system-packages:
 	@need=""; \
 	command -v chromium >/dev/null || need="$$need chromium"; \
 	ldconfig -p | grep -q libpango-1.0 || need="$$need libpango-1.0-0 libpangoft2-1.0-0"; \
 	[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need="$$need fonts-dejavu-core"; \
+	[ -e /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] || need="$$need fonts-noto-cjk"; \
+	command -v pdftoppm >/dev/null || need="$$need poppler-utils"; \
 	if [ -n "$$need" ]; then \
 	  if [ "$$(id -u)" != 0 ]; then echo "Please install as root:$$need" >&2; exit 1; fi; \
 	  echo "Installing Debian packages:$$need"; \
@@ -57,6 +64,7 @@ run: $(VENV)/.run-deps $(MO)
 	@$(BIN)/alembic upgrade head
 	@$(BIN)/flask demo seed
 	@$(BIN)/flask sla sweep  # in production, cron runs it every minute (dates, ladder, surveys)
+	@$(BIN)/flask kpis rebuild --if-behind  # after an upgrade: the dashboard's ledger
 	@$(BIN)/flask outbox send  # without PORTAL_MAIL_SERVER: .eml files in instance/mail/
 	@$(BIN)/flask files sweep  # uploads a killed worker left behind; cron, every hour
 	@echo "Serving the portal at http://127.0.0.1:$(PORT) (Ctrl+C stops it)"
@@ -89,6 +97,14 @@ pytest-sqlite:
 	@echo "== pytest on SQLite"
 	$(BIN)/pytest -q $(PYTEST_ARGS)
 
+# Start the local PostgreSQL cluster when it is installed but not answering (as root), as
+# pytest-postgres does.
+postgres-up:
+	@if ! $(BIN)/python -c "import socket; socket.create_connection(('127.0.0.1', 5432), 2)" 2>/dev/null \
+	   && [ "$$(id -u)" = 0 ] && command -v pg_ctlcluster >/dev/null && [ -d /etc/postgresql ]; then \
+	  pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start || true; sleep 2; \
+	fi
+
 pytest-postgres:
 	@if ! $(BIN)/python -c "import socket; socket.create_connection(('127.0.0.1', 5432), 2)" 2>/dev/null \
 	   && [ "$$(id -u)" = 0 ] && command -v pg_ctlcluster >/dev/null && [ -d /etc/postgresql ]; then \
@@ -102,3 +118,15 @@ pytest-postgres:
 	else \
 	  echo "== PostgreSQL is not answering on 127.0.0.1:5432: skipped the PostgreSQL run"; \
 	fi
+
+# The benchmark: seeds bench/work/ once per size, prints the figures table and writes it to
+# bench/results/ (BENCH_QUICK=1 for a short smoke run; bench/run.py lists the settings).
+bench-packages:
+	@if ! command -v wrk >/dev/null; then \
+	  if [ "$$(id -u)" != 0 ]; then echo "Please install as root: wrk" >&2; exit 1; fi; \
+	  echo "Installing Debian packages: wrk"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	fi
+
+bench: $(VENV)/.bench-deps bench-packages postgres-up $(MO)
+	$(BIN)/python -m bench.run

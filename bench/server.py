@@ -156,6 +156,11 @@ def prepare(name: str, url: str | None = None, *, fresh: bool = False) -> Instan
         shutil.rmtree(path)
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
     instance = Instance(name, path, url or sqlite_url(name))
+    if (path / "keys" / "kek.json").exists():
+        # An instance made before a migration: the portal cannot start on the old schema
+        # (not even for `keys init`), so migrate first.
+        instance.alembic("upgrade", "head")
+        return instance
     instance.flask("keys", "init")
     instance.alembic("upgrade", "head")
     return instance

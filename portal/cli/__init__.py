@@ -6,7 +6,7 @@ from flask import Flask
 
 
 def register_commands(app: Flask) -> None:
-    from portal.cli import audit, demo, files, keys, outbox, setup, sla
+    from portal.cli import audit, demo, files, keys, kpis, outbox, setup, sla
 
     app.cli.add_command(keys.group)
     app.cli.add_command(files.group)
@@ -15,6 +15,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(demo.group)
     app.cli.add_command(audit.group)
     app.cli.add_command(sla.group)
+    app.cli.add_command(kpis.group)
     app.cli.add_command(outbox.group)
     from portal.cli import policies
 

@@ -3,10 +3,12 @@
 from portal.models import (  # noqa: F401
     audit,
     committees,
+    corrective_actions,
     drafts,
     grievances,
     improvements,
     keychecks,
+    kpi_ledger,
     outbox,
     surveys,
     users,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hmac
 import uuid
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -30,6 +30,13 @@ def case_aad(case_id: uuid.UUID, member_digest: bytes) -> bytes:
 def member_digest(user_id: int) -> bytes:
     """The keyed index linking a case to its member: a dump cannot join it to a user."""
     return blind_index(keys.current().index_root, "case-member", str(user_id))
+
+
+def _utc_day(context: Any) -> date:
+    """A case made without the intake service (tests, imports) is dated by its UTC day; the
+    intake writes the day in the association's time zone."""
+    submitted = context.get_current_parameters().get("submitted_at") if context else None
+    return (submitted or utcnow()).astimezone(UTC).date()
 
 
 class Grievance(Encrypted, Base):
@@ -71,13 +78,15 @@ class Grievance(Encrypted, Base):
     # encrypted (see member_ref), never a plain foreign key to users.
     member_digest: Mapped[bytes] = mapped_column(sa.LargeBinary(32))
     recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
-    channel: Mapped[str] = mapped_column(sa.String(20))
-    category: Mapped[str] = mapped_column(sa.String(60))
-    priority: Mapped[str] = mapped_column(sa.String(20))
-    status: Mapped[str] = mapped_column(sa.String(30))
-    is_open: Mapped[bool] = mapped_column(default=True)
+    # active_history: the dashboard's ledger (models/kpi_ledger.py) moves a case's counts by
+    # its values before and after each flush, so the old value is loaded even when expired.
+    channel: Mapped[str] = mapped_column(sa.String(20), active_history=True)
+    category: Mapped[str] = mapped_column(sa.String(60), active_history=True)
+    priority: Mapped[str] = mapped_column(sa.String(20), active_history=True)
+    status: Mapped[str] = mapped_column(sa.String(30), active_history=True)
+    is_open: Mapped[bool] = mapped_column(default=True, active_history=True)
     escalation_level: Mapped[int] = mapped_column(default=1)
-    committee_id: Mapped[int] = mapped_column(sa.ForeignKey("committees.id"))
+    committee_id: Mapped[int] = mapped_column(sa.ForeignKey("committees.id"), active_history=True)
     assignee_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     identity_hidden: Mapped[bool] = mapped_column(default=False)
     policy_version: Mapped[str] = mapped_column(sa.String(64))
@@ -85,27 +94,50 @@ class Grievance(Encrypted, Base):
 
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime, active_history=True)
     first_response_due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     resolution_due_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, active_history=True)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     paused_seconds: Mapped[int] = mapped_column(default=0)
     # What the SLA sweep has already done, so running it again changes nothing.
     due_soon_marked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    first_response_breached_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    resolution_breached_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_response_breached_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime, active_history=True
+    )
+    resolution_breached_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime, active_history=True
+    )
     escalation_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # How many times the decision date was moved (see CaseExtension).
     extension_count: Mapped[int] = mapped_column(default=0)
     # Until when the member may appeal the latest decision.
     appeal_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # When the member appealed: the appeal's decision date is counted from then.
-    appealed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    appealed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, active_history=True)
     # A duplicate merged into another case of the same member points to the survivor.
     merged_into_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("grievances.id"))
+
+    # What the dashboard counts (services/kpi_marks.py writes them when the event happens;
+    # models/kpi_ledger.py keeps the daily ledger in step on every flush). The day of filing in
+    # the association's time zone; working hours to the first response and to the first
+    # decision, and whether each kept its promise then (an appeal sets new dates later).
+    filed_on: Mapped[date] = mapped_column(sa.Date, default=_utc_day, active_history=True)
+    first_response_hours: Mapped[float | None] = mapped_column(sa.Float, active_history=True)
+    first_response_met: Mapped[bool | None] = mapped_column(active_history=True)
+    resolution_hours: Mapped[float | None] = mapped_column(sa.Float, active_history=True)
+    resolution_met: Mapped[bool | None] = mapped_column(active_history=True)
+    # When the case first climbed the ladder for a reason other than an appeal.
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, active_history=True)
+    # Filed within 90 days of another case of the same member and category (member digests
+    # compared at filing; nothing is decrypted).
+    is_repeat: Mapped[bool] = mapped_column(default=False, active_history=True)
+    # Why it happened (a slug of root_causes.toml), tagged once the case is decided.
+    root_cause: Mapped[str | None] = mapped_column(sa.String(60), active_history=True)
+    root_cause_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    root_cause_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     # A one-time token from the filing form: a resubmitted form finds its case.
     submission_token: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
@@ -120,6 +152,8 @@ class Grievance(Encrypted, Base):
     desired_outcome = EncryptedText()
     triage_reason = EncryptedText()
     acknowledgement = EncryptedText()
+    # The five whys behind the root cause, one per line: case content, so encrypted.
+    five_whys = EncryptedText()
     # The member's user id; bound to identity_hidden so flipping the flag in the
     # database cannot show a withheld member's name to the committee.
     member_ref = EncryptedText(required=True, bind=("identity_hidden",))

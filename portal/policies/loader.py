@@ -40,6 +40,7 @@ from portal.policies.types import (
     PrioritiesFile,
     ResponsesFile,
     Retention,
+    RootCausesFile,
     Survey,
     TriageRules,
 )
@@ -57,6 +58,7 @@ FILES: dict[str, type[BaseModel]] = {
     "survey.toml": Survey,
     "responses.toml": ResponsesFile,
     "decisions.toml": DecisionsFile,
+    "root_causes.toml": RootCausesFile,
     "triage.toml": TriageRules,
 }
 PROCEDURE_FILE = "procedure.md"
@@ -139,6 +141,7 @@ def load_policies(directory: Path) -> PolicySet:
         canned_responses=models["responses.toml"].responses,
         outcomes=models["decisions.toml"].outcomes,
         clauses=models["decisions.toml"].clauses,
+        root_causes=models["root_causes.toml"].root_causes,
         triage=models["triage.toml"],
         pages=pages,
         content=content,

@@ -489,6 +489,20 @@ class DecisionsFile(BaseModel):
     clauses: Annotated[dict[Slug, Clause], _keyed("slug")] = Field(min_length=1)
 
 
+class RootCause(BaseModel):
+    """Why a grievance happened, as a reviewer tags a decided case (root_causes.toml)."""
+
+    model_config = FROZEN
+    slug: str  # the table key, validated there
+    label: LocalText
+    description: LocalText
+
+
+class RootCausesFile(BaseModel):
+    model_config = FROZEN
+    root_causes: Annotated[dict[Slug, RootCause], _keyed("slug")] = Field(min_length=1)
+
+
 class ResponsesFile(BaseModel):
     model_config = FROZEN
     responses: Annotated[dict[Slug, CannedResponse], _keyed("slug")] = Field(min_length=1)
@@ -521,6 +535,7 @@ class PolicySet(BaseModel):
     canned_responses: dict[str, CannedResponse]
     outcomes: dict[str, Outcome]
     clauses: dict[str, Clause]
+    root_causes: dict[str, RootCause]
     triage: TriageRules
     pages: dict[str, Page]
     content: dict[str, Any] = Field(repr=False)

@@ -22,7 +22,8 @@ from portal.domain.workflow import Status
 from portal.i18n import _l
 from portal.models.grievances import Grievance, InternalNote, Message
 from portal.models.users import User
-from portal.services import audit, notify, timeline
+from portal.policies.types import Calendar
+from portal.services import audit, kpi_marks, notify, timeline
 from portal.services.casefile import Standing
 
 MAX_NOTE = 10000
@@ -87,12 +88,16 @@ def walk(
         timeline.move(session, case, target, mover, actor, now=now)
 
 
-def _first_response(case: Grievance, now: datetime) -> bool:
-    """Stop the first-response clock, once; whether this was the first response."""
+def _first_response(case: Grievance, now: datetime, calendar: Calendar | None) -> bool:
+    """Stop the first-response clock, once; whether this was the first response. Its working
+    hours are counted now with `calendar`; a caller without one leaves them to the decision
+    (kpi_marks.settle) or to `flask kpis rebuild`."""
     if case.first_response_at is not None:
         return False
     case.first_response_at = now
     case.due_soon_marked_at = None  # the decision date is the pending promise now
+    if calendar is not None:
+        kpi_marks.settle(case, calendar)
     return True
 
 
@@ -145,6 +150,7 @@ def send_reply(
     body: str,
     response: str | None = None,
     now: datetime | None = None,
+    calendar: Calendar | None = None,
 ) -> Message:
     """A message from the committee to the member (`response`: the canned response it started
     from, for the audit log). The first one is the first response."""
@@ -154,7 +160,7 @@ def send_reply(
     now = now or utcnow()
     message = _message(case, actor, body, now)
     session.add(message)
-    first = _first_response(case, now)
+    first = _first_response(case, now, calendar)
     timeline.add_event(
         case, "committee_message", actor, detail="The committee sent you a message", now=now
     )
@@ -190,6 +196,7 @@ def request_information(
     body: str,
     response: str | None = None,
     now: datetime | None = None,
+    calendar: Calendar | None = None,
 ) -> Message:
     """Ask the member for information: the message, the case waiting for the member and the
     clock paused from now until they reply. It counts as the first response."""
@@ -210,7 +217,7 @@ def request_information(
     now = now or utcnow()
     message = _message(case, actor, body, now)
     session.add(message)
-    first = _first_response(case, now)
+    first = _first_response(case, now, calendar)
     # The moves first, so the timeline reads "Waiting for your reply" and then what the
     # committee asked (as a decision reads "Decided" and then the outcome).
     walk(session, actor, case, standing, steps, now)

@@ -23,7 +23,7 @@ from portal.i18n import _l
 from portal.models.grievances import Decision, Grievance
 from portal.models.users import User
 from portal.policies.types import Clause, Level, Outcome, PolicySet
-from portal.services import audit, casework, notify, surveys, timeline
+from portal.services import audit, casework, kpi_marks, notify, surveys, timeline
 from portal.services.casefile import Standing
 from portal.services.cases import resume_clock
 
@@ -148,6 +148,7 @@ def record_decision(
     case.resolved_at = now
     if case.first_response_at is None:
         case.first_response_at = now  # the decision answers the member
+    kpi_marks.settle(case, policies.calendar)
     case.due_soon_marked_at = None
     case.appeal_due_at = appeal_due(case, policies, now)
     timeline.add_event(case, "decided", actor, detail=f"Decision: {outcome}", now=now)

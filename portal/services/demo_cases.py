@@ -97,7 +97,14 @@ class Demo:
         actor, standing = self.standing(email, case)
         body = _canned(self, case, slug) if slug else "Thank you; we are looking into this."
         casework.send_reply(
-            self.session, actor, case, standing, body, response=slug, now=self.ago(days)
+            self.session,
+            actor,
+            case,
+            standing,
+            body,
+            response=slug,
+            now=self.ago(days),
+            calendar=self.policies.calendar,
         )
 
     def note(self, email: str, case: Grievance, body: str, days: float) -> None:
@@ -114,6 +121,7 @@ class Demo:
             body,
             response="awaiting-member",
             now=self.ago(days),
+            calendar=self.policies.calendar,
         )
 
     def decide(self, email: str, case: Grievance, outcome: str, days: float, **text: str) -> None:

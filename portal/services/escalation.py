@@ -26,7 +26,7 @@ from portal.i18n import _l
 from portal.models.grievances import Grievance
 from portal.models.users import User
 from portal.policies.types import Ladder, Level, PolicySet
-from portal.services import audit, cases, clock, notify, panels, timeline
+from portal.services import audit, cases, clock, kpi_marks, notify, panels, timeline
 
 SLA_BREACH = "sla_breach"
 MEMBER_REQUEST = "member_request_after_breach"
@@ -84,6 +84,8 @@ def climb(
     event, the panel when the level has one, and the audit entry."""
     before = case.escalation_level
     case.escalation_level = level.number
+    if why != MEMBER_APPEAL:  # an appeal is counted as an appeal, not an escalation
+        kpi_marks.escalated(case, now)
     timeline.add_event(
         case,
         ESCALATED[why],

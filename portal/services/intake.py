@@ -26,6 +26,7 @@ from portal.services import (
     audit,
     claims,
     evidence,
+    kpi_marks,
     notify,
     recording,
     recusals,
@@ -278,6 +279,7 @@ def file_grievance(
     case.people_involved = filing.people_involved.strip() or None
     case.desired_outcome = filing.desired_outcome.strip() or None
     case.triage_reason = suggestion.reason
+    kpi_marks.filed(session, case, policies.calendar)
     session.add(case)
     if claimant is not None:
         claims.add_claimant(session, case, claimant)

@@ -29,7 +29,16 @@ from portal.i18n import _l
 from portal.models.grievances import Decision, Grievance, PanelSeat, PanelVote
 from portal.models.users import User
 from portal.policies.types import PolicySet
-from portal.services import audit, casefile, casework, conflicts, notify, surveys, timeline
+from portal.services import (
+    audit,
+    casefile,
+    casework,
+    conflicts,
+    kpi_marks,
+    notify,
+    surveys,
+    timeline,
+)
 from portal.services.casefile import Standing
 from portal.services.cases import resume_clock
 
@@ -258,6 +267,7 @@ def _decide(
     case.resolved_at = now
     if case.first_response_at is None:
         case.first_response_at = now  # the decision answers the member
+    kpi_marks.settle(case, calendar)
     case.due_soon_marked_at = None
     if policies.ladder.next_level(level) is None:
         case.appeal_due_at = None

@@ -15,6 +15,7 @@ MAX_ID = 2**31 - 1
 def init_web(app: Flask) -> None:
     from portal.web import (
         assets,
+        documents,  # noqa: F401  (PDF routes on the member and committee blueprints)
         errors,
         filters,
         headers,
@@ -27,6 +28,7 @@ def init_web(app: Flask) -> None:
     from portal.web.auth import bp as auth_bp
     from portal.web.committee import bp as committee_bp
     from portal.web.home import bp as home_bp
+    from portal.web.insight import bp as insight_bp
     from portal.web.member import bp as member_bp
     from portal.web.notifications import bp as notifications_bp
     from portal.web.oversight import bp as oversight_bp
@@ -48,6 +50,7 @@ def init_web(app: Flask) -> None:
         committee_bp,
         admin_bp,
         oversight_bp,
+        insight_bp,
         public_bp,
         notifications_bp,
         survey_bp,

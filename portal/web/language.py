@@ -5,7 +5,11 @@ A small form in every page's header switches it, with or without JavaScript.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from flask import Flask, current_app, g, has_request_context, redirect, request, session, url_for
+from flask_babel import force_locale
 from flask_login import current_user
 from wtforms import HiddenField, StringField
 from wtforms.validators import AnyOf, DataRequired
@@ -27,6 +31,22 @@ def current_language() -> str:
     if "language" not in g:
         g.language = _choose()
     return str(g.language)
+
+
+@contextmanager
+def speaking(language: str) -> Iterator[None]:
+    """Pages rendered inside are in `language` (a letter in the member's language, whoever
+    downloads it): the catalogue, `|localize` and the date filters all follow it."""
+    before = g.get("language")
+    g.language = language
+    try:
+        with force_locale(language):
+            yield
+    finally:
+        if before is None:
+            g.pop("language", None)
+        else:
+            g.language = before
 
 
 def _choose() -> str:

@@ -38,6 +38,9 @@ ITEMS = [
     NavItem("admin.panel", _l("Grievance panel"), frozenset({Role.ADMIN})),
     NavItem("admin.outbox_page", _l("Outgoing mail"), frozenset({Role.ADMIN})),
     NavItem("oversight.audit_trail", _l("Audit trail"), frozenset({Role.AUDITOR})),
+    NavItem(
+        "insight.dashboard", _l("Dashboard"), frozenset({Role.CHAIR, Role.ADMIN, Role.AUDITOR})
+    ),
     NavItem("notifications.notices", _l("Notifications")),
     NavItem("public.procedure", _l("How we handle grievances")),
     NavItem("auth.account", _l("My account")),

@@ -60,6 +60,9 @@ MATRIX: list[tuple[str, set[object]]] = [
     ("/admin/committees/{committee}", {Role.ADMIN}),
     ("/admin/panel", {Role.ADMIN}),
     ("/oversight/audit", {Role.AUDITOR}),
+    # A chair without a committee seat chairs nothing: the service refuses (403).
+    ("/insight/", {Role.ADMIN, Role.AUDITOR}),
+    ("/insight/actions", {Role.ADMIN, Role.AUDITOR}),
     ("/admin/outbox", {Role.ADMIN}),
     (
         "/notifications",

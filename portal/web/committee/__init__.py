@@ -10,6 +10,7 @@ from portal.web.committee import (  # noqa: E402,F401
     feedback,
     links,
     panel,
+    root_cause,
     views,
     work,
 )

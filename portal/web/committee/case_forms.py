@@ -50,7 +50,16 @@ CASE_FORMS: dict[str, Callable[[], FlaskForm]] = {
     "start": lambda: StartForm(prefix="start", formdata=None),
     "reply": lambda: ReplyForm(prefix="reply"),
     "decision": lambda: DecisionForm(prefix="decision"),
+    "root_cause": lambda: _root_cause_form(),
 }
+
+
+def _root_cause_form() -> FlaskForm:
+    from portal.web.committee.root_cause import (
+        RootCauseForm,
+    )  # it imports casepage, this module's user
+
+    return RootCauseForm(prefix="rootcause")
 
 
 def case_forms(**given: FlaskForm) -> dict[str, FlaskForm]:

@@ -27,6 +27,7 @@ SECTIONS = (
     "_reply",
     "_notes",
     "_decision",
+    "_root_cause",
     "_panel",
     "_links",
     "_recusal",

@@ -196,7 +196,13 @@ def send_reply(reference: str) -> Response | tuple[str, int]:
 
     def change(case: Grievance, standing: Standing) -> str:
         casework.send_reply(
-            db.session(), current_user, case, standing, form.body.data or "", _response_slug(form)
+            db.session(),
+            current_user,
+            case,
+            standing,
+            form.body.data or "",
+            _response_slug(form),
+            calendar=current_policies().calendar,
         )
         return _("Your message was sent to the member.")
 
@@ -210,7 +216,13 @@ def request_information(reference: str) -> Response | tuple[str, int]:
 
     def change(case: Grievance, standing: Standing) -> str:
         casework.request_information(
-            db.session(), current_user, case, standing, form.body.data or "", _response_slug(form)
+            db.session(),
+            current_user,
+            case,
+            standing,
+            form.body.data or "",
+            _response_slug(form),
+            calendar=current_policies().calendar,
         )
         return _("The member was asked for information. The clock is paused until they reply.")
 

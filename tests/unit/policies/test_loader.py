@@ -535,6 +535,7 @@ CHANGES = {
     "calendar.toml": ('closes = "17:00"', 'closes = "17:30"'),
     "escalation.toml": ('appeal_window = "20 working days"', 'appeal_window = "25 working days"'),
     "decisions.toml": ('number = "2.1"', 'number = "2.2"'),
+    "root_causes.toml": ('label.en = "Policy gap"', 'label.en = "Gap in our rules"'),
     "retention.toml": ('withdrawn = "1 year"', 'withdrawn = "2 years"'),
     "survey.toml": ('reminder_after = "7 days"', 'reminder_after = "8 days"'),
     "responses.toml": ('title.en = "Acknowledgement"', 'title.en = "Acknowledgment"'),

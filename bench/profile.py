@@ -1,0 +1,78 @@
+"""Where a page's time goes, in one process: `python -m bench.profile NAME PAGE [N]`.
+
+Signs in through the portal's own form (the Flask test client, no network), requests the
+page N times under cProfile and prints the SQL statements per request, the time per request,
+and the portal's functions that take most of it. NAME is a seeded instance under bench/work/
+(e.g. postgresql-100000), PAGE a key of bench.figures.PAGES. For a running server, py-spy
+on a gunicorn worker tells the same story with the network and the database's CPU in it.
+"""
+
+from __future__ import annotations
+
+import cProfile
+import json
+import pstats
+import sys
+import time
+
+from bench.client import CSRF_RE
+from bench.figures import PAGES
+from bench.server import WORK, Instance, database_url
+
+
+def main(argv: list[str]) -> int:
+    name, key = argv[0], argv[1]
+    count = int(argv[2]) if len(argv) > 2 else 50
+    import sqlalchemy as sa
+
+    from portal import create_app
+    from portal.config import Settings
+    from portal.db import database
+
+    backend = name.split("-", 1)[0]
+    inst = Instance(name, WORK / name, database_url(name, backend))
+    manifest = json.loads((inst.path / "manifest.json").read_text())
+    page = next(p for p in PAGES if p.key == key)
+    app = create_app(Settings.from_env(inst.env()))
+    app.config["RATELIMIT_ENABLED"] = False
+    client = app.test_client()
+    if page.who == "member":
+        email, password = manifest["members"][0]["email"], manifest["passwords"]["member"]
+    else:
+        email, password = manifest[page.who], manifest["passwords"]["staff"]
+    form = client.get("/sign-in").get_data(as_text=True)
+    token = CSRF_RE.search(form)
+    assert token is not None
+    signed = client.post(
+        "/sign-in", data={"csrf_token": token.group(1), "email": email, "password": password}
+    )
+    assert signed.status_code == 303, signed.status_code
+    paths = page.paths(manifest, 0)
+    statements = 0
+
+    def counted(*_args: object) -> None:
+        nonlocal statements
+        statements += 1
+
+    sa.event.listen(database(app).engine, "before_cursor_execute", counted)
+    for path in paths[:3]:
+        assert client.get(path).status_code == 200  # warm caches
+    statements = 0
+    profile = cProfile.Profile()
+    began = time.perf_counter()
+    profile.enable()
+    for i in range(count):
+        assert client.get(paths[i % len(paths)]).status_code == 200
+    profile.disable()
+    took = time.perf_counter() - began
+    print(f"{page.label}: {took / count * 1000:.1f} ms a request in one process (profiled), "
+          f"{statements / count:.1f} SQL statements a request")  # fmt: skip
+    stats = pstats.Stats(profile)
+    stats.sort_stats("cumulative").print_stats(
+        r"portal/|jinja2/environment|psycopg/cursor|sqlite3", 30
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

@@ -1,0 +1,250 @@
+"""`make bench`: seed, serve, load, and print every figure beside its target.
+
+    BENCH_CASES=100000   grievances in each database (seeded once, kept in bench/work/)
+    BENCH_QUICK=1        about 2,000 grievances and short runs: a smoke check of the harness
+    BENCH_RUNS=3         runs per figure (the median is reported)
+    BENCH_SECONDS=10     length of each run
+    BENCH_BACKENDS=postgresql,sqlite
+    BENCH_SCALING=1,2,4  gunicorn workers for the scaling table (PostgreSQL; empty: skip)
+    BENCH_FRESH=1        seed again even when a seeded instance of that size exists
+    BENCH_LEDGER_CASES=1000000  grievances whose KPI ledger the dashboard is timed over
+
+PostgreSQL gives the headline column, SQLite the second. Before each backend the bare Flask
+app is measured under the same gunicorn settings, and each page figure is also its share of
+that floor. The table is printed and written to bench/results/ (latest.json, latest.md and a
+timestamped copy).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from bench import figures, ledger_scale, load
+from bench.client import Client, sessions
+from bench.figures import PAGES, Page
+from bench.server import (
+    Instance,
+    Server,
+    database_url,
+    postgres_available,
+    prepare,
+    serve,
+    serve_hello,
+)
+
+QUICK = os.environ.get("BENCH_QUICK") == "1"
+CASES = int(os.environ.get("BENCH_CASES") or (2000 if QUICK else 100_000))
+RUNS = int(os.environ.get("BENCH_RUNS") or (1 if QUICK else 3))
+SECONDS = float(os.environ.get("BENCH_SECONDS") or (3 if QUICK else 10))
+BACKENDS = [
+    b for b in (os.environ.get("BENCH_BACKENDS") or "postgresql,sqlite").split(",") if b.strip()
+]
+SCALING = [int(w) for w in os.environ.get("BENCH_SCALING", "1,2,4").split(",") if w.strip()]
+FRESH = os.environ.get("BENCH_FRESH") == "1"
+WORKERS = 2  # as `make run` serves
+
+
+def say(text: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {text}", flush=True)
+
+
+def instance_for(backend: str) -> tuple[Instance, dict[str, Any]]:
+    """A seeded instance of CASES grievances on `backend`, reused when one exists."""
+    from bench import seed
+
+    name = f"{backend}-{CASES}"
+    url = database_url(name, backend)
+    manifest_path = figures.RESULTS.parent / "work" / name / "manifest.json"
+    if manifest_path.exists() and not FRESH:
+        inst = prepare(name, url)
+        say(f"{backend}: reusing the seeded instance bench/work/{name}")
+        return inst, {}
+    url = database_url(name, backend, fresh=True)
+    inst = prepare(name, url, fresh=True)
+    say(f"{backend}: seeding {CASES:,} grievances into bench/work/{name}")
+    report = seed.seed(inst, CASES, progress=sys.stderr.isatty())
+    say(
+        f"{backend}: seeded {report.cases:,} grievances, {report.total_rows:,} rows in "
+        f"{report.seconds:.0f} s ({report.total_rows / report.seconds:,.0f} rows/s)"
+    )
+    return inst, {"rate": report.cases / report.seconds, "seconds": report.seconds}
+
+
+def sign_ins(srv: Server, inst: Instance, manifest: dict[str, Any]) -> dict[str, str]:
+    pw = manifest["passwords"]
+    people = [(manifest["reviewer"], pw["staff"]), (manifest["chair"], pw["staff"])]
+    people += [(m["email"], pw["member"]) for m in manifest["members"]]
+    return sessions(srv.url, inst.path, people)
+
+
+def targets(page: Page, manifest: dict[str, Any], cookies: dict[str, str]) -> list[tuple[str, str]]:
+    """(path, cookie) pairs: members each with their own cases, staff with the committee's."""
+    if page.who == "member":
+        return [
+            (path, cookies[m["email"]])
+            for i, m in enumerate(manifest["members"])
+            for path in page.paths(manifest, i)
+        ]
+    cookie = cookies[manifest[page.who]]
+    return [(path, cookie) for path in page.paths(manifest, 0)]
+
+
+def check_targets(url: str, pairs: list[tuple[str, str]]) -> None:
+    """Every path answers 200 with its cookie: a redirect to sign-in would time the wrong page."""
+    from bench.client import COOKIE
+
+    for path, cookie in pairs[:: max(1, len(pairs) // 12)]:
+        client = Client(url, cookies={COOKIE: cookie})
+        got = client.get(path)
+        client.close()
+        if got.status != 200:
+            raise SystemExit(f"bench: {path} answered {got.status}, not 200")
+
+
+def pages(
+    srv: Server, manifest: dict[str, Any], cookies: dict[str, str], runs: int
+) -> dict[str, load.Run]:
+    out = {}
+    for page in PAGES:
+        pairs = targets(page, manifest, cookies)
+        check_targets(srv.url, pairs)
+        load.wrk(srv.url, pairs, 1)  # warm the workers' caches and connections
+        out[page.key] = load.median_run([load.wrk(srv.url, pairs, SECONDS) for _ in range(runs)])
+        got = out[page.key]
+        say(f"  {page.label}: {got.rps:,.0f}/s p50 {got.p50:.0f} ms p95 {got.p95:.0f} ms "
+            f"p99 {got.p99:.0f} ms, CPU {got.cpu:.0%}, errors {got.errors}")  # fmt: skip
+    return out
+
+
+def hello() -> load.Run:
+    with serve_hello(workers=WORKERS) as srv:
+        load.wrk(srv.url, [("/", "")], 1)
+        got = load.median_run([load.wrk(srv.url, [("/", "")], SECONDS) for _ in range(RUNS)])
+    say(f"  bare Flask: {got.rps:,.0f}/s p95 {got.p95:.1f} ms")
+    return got
+
+
+def sweep(inst: Instance) -> dict[str, float]:
+    began = time.monotonic()
+    done = inst.flask("sla", "sweep")
+    seconds = time.monotonic() - began
+    found = re.search(r"(\d+) open cases checked", done.stdout)
+    say(f"  {done.stdout.strip()} in {seconds:.2f} s")
+    return {"seconds": seconds, "checked": float(found.group(1)) if found else 0.0}
+
+
+def rotate(inst: Instance, cases: int) -> dict[str, float]:
+    """Data keys rewrapped per second, the command's start-up (timed alone) left out."""
+    began = time.monotonic()
+    inst.flask("keys", "status")
+    startup = time.monotonic() - began
+    began = time.monotonic()
+    inst.flask("keys", "rotate")
+    seconds = time.monotonic() - began
+    rate = cases / max(0.001, seconds - startup)
+    say(
+        f"  keys rotate: {cases:,} data keys in {seconds:.1f} s ({startup:.1f} s start-up): {rate:,.0f}/s"
+    )
+    return {"rate": rate, "seconds": seconds}
+
+
+def count_cases(inst: Instance) -> int:
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(inst.database_url)
+    with engine.connect() as conn:
+        n = conn.exec_driver_sql("SELECT count(*) FROM grievances").scalar() or 0
+    engine.dispose()
+    return int(n)
+
+
+def measure(backend: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    inst, seeded = instance_for(backend)
+    manifest = json.loads((inst.path / "manifest.json").read_text())
+    # How fast this instance was seeded (now, or when it was first made).
+    seconds = seeded.get("seconds") or manifest.get("seconds") or 0
+    results: dict[str, Any] = {
+        "seed": {"rate": manifest["cases"] / seconds, "seconds": seconds} if seconds else None
+    }
+    say(f"{backend}: bare Flask floor")
+    results["hello"] = hello()
+    scaling: list[dict[str, Any]] = []
+    with serve(inst, workers=WORKERS) as srv:
+        cookies = sign_ins(srv, inst, manifest)
+        say(f"{backend}: pages with {WORKERS} workers, {load.CONNECTIONS} connections")
+        results["pages"] = pages(srv, manifest, cookies, RUNS)
+        members = [cookies[m["email"]] for m in manifest["members"]]
+        load.filing(srv.url, members, 1)
+        results["filing"] = load.median_run(
+            [load.filing(srv.url, members, SECONDS) for _ in range(RUNS)]
+        )
+        f = results["filing"]
+        say(
+            f"  filing: {f.rps:,.1f}/s POST p50 {f.p50:.0f} ms p95 {f.p95:.0f} ms, errors {f.errors}"
+        )
+        results["rss_mb"] = load.peak_rss_mb(srv.worker_pids())
+        say(f"  peak worker memory {results['rss_mb']:.0f} MB")
+    if backend == "postgresql":
+        for workers in SCALING:
+            with serve(inst, workers=workers) as srv:
+                say(f"{backend}: scaling with {workers} worker(s)")
+                for key, run in pages(srv, manifest, cookies, 1).items():
+                    scaling.append(
+                        {"page": key, "workers": workers, "rps": run.rps, "cpu": run.cpu}
+                    )
+    results["sweep"] = sweep(inst)
+    results["cases"] = count_cases(inst)
+    results["rotate"] = rotate(inst, results["cases"])
+    say(f"{backend}: the KPI dashboard over {figures.LEDGER_CASES:,} grievances' ledger")
+    results["ledger"] = ledger_scale.measure(backend, figures.LEDGER_CASES)
+    got = results["ledger"]
+    say(f"  chair, 90 days: p50 {got['chair_p50']:.0f} ms p95 {got['chair_p95']:.0f} ms;"
+        f" administrator, 12 months: p95 {got['year_p95']:.0f} ms")  # fmt: skip
+    runs = [*results["pages"].values(), results["filing"]]
+    results["errors"] = sum(r.errors for r in runs)
+    return results, scaling
+
+
+def main() -> int:
+    if not load.wrk_available():
+        raise SystemExit(
+            "bench: wrk is not installed (Debian: apt-get install wrk; `make bench` does it)"
+        )
+    wanted = list(BACKENDS)
+    if "postgresql" in wanted and not postgres_available():
+        say("PostgreSQL is not answering on 127.0.0.1:5432: SQLite only")
+        wanted.remove("postgresql")
+    meta = {
+        "at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "cases": CASES, "runs": RUNS, "seconds": SECONDS, "connections": load.CONNECTIONS,
+        "workers": WORKERS, "cpus": os.cpu_count(), "quick": QUICK,
+        "load": " ".join(Path("/proc/loadavg").read_text().split()[:3]),
+    }  # fmt: skip
+    results: dict[str, dict[str, Any]] = {}
+    scaling: list[dict[str, Any]] = []
+    for backend in wanted:
+        results[backend], more = measure(backend)
+        scaling += more
+    rows = figures.table_rows(results)
+    print()
+    print(figures.render_text(rows))
+    if scaling:
+        print(
+            "\nScaling on PostgreSQL (requests/s, CPU busy), workers "
+            + ", ".join(map(str, figures._workers(scaling)))
+        )
+        for line in figures.scaling_lines(scaling):
+            print("  " + line.replace(" | ", "  |  "))
+    for path in figures.write(rows, meta, scaling)[:2]:
+        print(f"wrote {path.relative_to(figures.RESULTS.parent.parent)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

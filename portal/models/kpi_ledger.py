@@ -1,0 +1,252 @@
+"""The daily ledger the dashboard reads: counts per day of filing and kind of case.
+
+At a million grievances, counting and ranking raw case rows takes seconds (docs/decisions.md,
+"The KPI dashboard"); summing a few thousand ledger rows takes milliseconds. A case's share of
+the ledger is a pure function of its metadata (`share`), and every flush that inserts,
+changes or deletes a grievance moves the difference between its share before and after, in
+the same transaction: no service has to remember it, and a rolled-back change rolls its
+counts back with it. `services/kpi_rebuild.py` recomputes the ledger from the cases (after
+an upgrade, or a bulk import that wrote rows without the ORM).
+
+Rows are keyed by (day filed, committee, category, channel, priority); each holds the cases
+filed that day as they stand now (open, decided, withdrawn, escalated, appealed, repeats,
+promises kept and missed) and histograms of working hours to the first response and to the
+first decision (domain/measures.py). Root causes have a ledger of their own, one row per
+cause tagged.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from portal.db import Base, insert_for
+from portal.domain.measures import BINS, bin_of
+from portal.models.grievances import Grievance
+
+KEY = ("day", "committee_id", "category", "channel", "priority")
+COUNTS = (
+    "filed",
+    "open",
+    "resolved",
+    "withdrawn",
+    "escalated",
+    "appealed",
+    "repeats",
+    "fr_on_time",
+    "fr_late",
+    "res_on_time",
+    "res_late",
+)
+FIRST_RESPONSE_BINS = tuple(f"fr_{i:02d}" for i in range(BINS))
+RESOLUTION_BINS = tuple(f"res_{i:02d}" for i in range(BINS))
+COLUMNS = COUNTS + FIRST_RESPONSE_BINS + RESOLUTION_BINS
+
+# The attributes a case's share is made of: only a change to one of them moves the ledger.
+FIELDS = (
+    "filed_on",
+    "committee_id",
+    "category",
+    "channel",
+    "priority",
+    "status",
+    "is_open",
+    "resolved_at",
+    "escalated_at",
+    "appealed_at",
+    "is_repeat",
+    "first_response_at",
+    "first_response_breached_at",
+    "first_response_met",
+    "first_response_hours",
+    "resolution_breached_at",
+    "resolution_met",
+    "resolution_hours",
+    "root_cause",
+)
+
+
+def _key_columns() -> list[sa.Column[Any]]:
+    return [
+        sa.Column("day", sa.Date, primary_key=True),
+        sa.Column("committee_id", sa.ForeignKey("committees.id"), primary_key=True),
+        sa.Column("category", sa.String(60), primary_key=True),
+        sa.Column("channel", sa.String(20), primary_key=True),
+        sa.Column("priority", sa.String(20), primary_key=True),
+    ]
+
+
+kpi_days = sa.Table(
+    "kpi_days",
+    Base.metadata,
+    *_key_columns(),
+    # For charts by week (Monday) and by month (the 1st), grouped without date functions.
+    sa.Column("week", sa.Date, nullable=False),
+    sa.Column("month", sa.Date, nullable=False),
+    *(sa.Column(name, sa.Integer, nullable=False, server_default="0") for name in COLUMNS),
+)
+
+# The backlog: open cases by day filed, whatever the period (most days have none open).
+sa.Index(
+    "ix_kpi_days_open",
+    kpi_days.c.committee_id,
+    kpi_days.c.day,
+    sqlite_where=kpi_days.c.open > 0,
+    postgresql_where=kpi_days.c.open > 0,
+)
+
+kpi_root_causes = sa.Table(
+    "kpi_root_causes",
+    Base.metadata,
+    *_key_columns(),
+    sa.Column("root_cause", sa.String(60), primary_key=True),
+    sa.Column("cases", sa.Integer, nullable=False, server_default="0"),
+)
+
+Key = tuple[date, int, str, str, str]
+
+
+@dataclass(frozen=True)
+class Share:
+    """One case's part of the ledger."""
+
+    key: Key
+    counts: tuple[tuple[str, int], ...]
+    root_cause: str | None = None
+
+
+def share(get: Callable[[str], Any]) -> Share | None:
+    """The case's share, reading its attributes through `get` (None before it is complete)."""
+    key = tuple(get(name) for name in ("filed_on", "committee_id", "category", "channel"))
+    priority = get("priority")
+    if any(v is None for v in key) or priority is None:
+        return None
+    counts: dict[str, int] = {"filed": 1}
+    late_first = get("first_response_met") is False or (
+        get("first_response_at") is None and get("first_response_breached_at") is not None
+    )
+    late_decision = get("resolution_met") is False or (
+        get("resolution_met") is None and get("resolution_breached_at") is not None
+    )
+    flags = {
+        "open": bool(get("is_open")),
+        "resolved": get("resolved_at") is not None,
+        "withdrawn": get("status") == "withdrawn",
+        "escalated": get("escalated_at") is not None,
+        "appealed": get("appealed_at") is not None,
+        "repeats": bool(get("is_repeat")),
+        "fr_on_time": get("first_response_met") is True,
+        "fr_late": late_first,
+        "res_on_time": get("resolution_met") is True,
+        "res_late": late_decision,
+    }
+    counts.update({name: 1 for name, on in flags.items() if on})
+    if get("first_response_hours") is not None:
+        counts[FIRST_RESPONSE_BINS[bin_of(get("first_response_hours"))]] = 1
+    if get("resolution_hours") is not None:
+        counts[RESOLUTION_BINS[bin_of(get("resolution_hours"))]] = 1
+    cause = get("root_cause") if flags["resolved"] else None
+    return Share((*key, priority), tuple(sorted(counts.items())), cause)  # type: ignore[arg-type]
+
+
+@dataclass
+class Moves:
+    """Ledger differences gathered over one flush (or one rebuild)."""
+
+    days: dict[Key, Counter[str]] = field(default_factory=dict)
+    causes: Counter[tuple[Key, str]] = field(default_factory=Counter)
+
+    def add(self, found: Share | None, sign: int) -> None:
+        if found is None:
+            return
+        counts = self.days.setdefault(found.key, Counter())
+        for name, n in found.counts:
+            counts[name] += sign * n
+        if found.root_cause:
+            self.causes[(found.key, found.root_cause)] += sign
+
+
+def _week(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def day_values(key: Key, counts: Counter[str]) -> dict[str, Any]:
+    return {
+        **dict(zip(KEY, key, strict=True)),
+        "week": _week(key[0]),
+        "month": key[0].replace(day=1),
+        **{name: counts.get(name, 0) for name in COLUMNS},
+    }
+
+
+def apply(session: Session, moves: Moves) -> None:
+    """Add `moves` to the ledger rows, creating them as needed; rows in key order, so two
+    transactions touching the same rows lock them in the same order."""
+    insert = insert_for(session)
+    for key in sorted(moves.days):
+        counts = Counter({k: v for k, v in moves.days[key].items() if v})
+        if not counts:
+            continue
+        stmt = insert(kpi_days).values(day_values(key, counts))
+        stmt = stmt.on_conflict_do_update(
+            index_elements=list(KEY),
+            set_={name: kpi_days.c[name] + stmt.excluded[name] for name in counts},
+        )
+        session.execute(stmt)
+    for (key, cause), n in sorted(moves.causes.items()):
+        if not n:
+            continue
+        stmt = insert(kpi_root_causes).values(
+            **dict(zip(KEY, key, strict=True)), root_cause=cause, cases=n
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[*KEY, "root_cause"],
+            set_={"cases": kpi_root_causes.c.cases + stmt.excluded.cases},
+        )
+        session.execute(stmt)
+
+
+def _before(case: Grievance) -> Callable[[str], Any]:
+    """The case's attributes as they were at the last flush (or load)."""
+    state = sa.inspect(case)
+
+    def get(name: str) -> Any:
+        history = state.attrs[name].history
+        if history.deleted:
+            return history.deleted[0]
+        if history.added:
+            return None  # set for the first time: it was empty
+        return getattr(case, name)
+
+    return get
+
+
+def _now(case: Grievance) -> Callable[[str], Any]:
+    return lambda name: getattr(case, name)
+
+
+def _cases(objects: Iterable[object]) -> list[Grievance]:
+    return [o for o in objects if isinstance(o, Grievance)]
+
+
+@event.listens_for(Session, "after_flush")
+def _keep_ledger(session: Session, _context: Any) -> None:
+    moves = Moves()
+    for case in _cases(session.new):
+        moves.add(share(_now(case)), +1)
+    for case in _cases(session.dirty):
+        before, after = share(_before(case)), share(_now(case))
+        if before != after:
+            moves.add(before, -1)
+            moves.add(after, +1)
+    for case in _cases(session.deleted):
+        moves.add(share(_before(case)), -1)
+    if moves.days or moves.causes:
+        apply(session, moves)

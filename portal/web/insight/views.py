@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from babel.dates import format_skeleton
-from flask import Response, render_template, request, stream_with_context
+from flask import Response, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
@@ -107,8 +107,24 @@ def page(form: DashboardForm, found: kpis.Dashboard, status: int) -> tuple[str, 
         d=found,
         tables=tables,
         query=found.filters.query(),
-        months=report_months(),
+        quick_periods=quick_periods(found),
+        months=[(m.strftime("%Y-%m"), m) for m in report_months()],  # (value sent, month)
     ), status
+
+
+def quick_periods(found: kpis.Dashboard) -> list[tuple[str, str]]:
+    """(label, link) for the last 30 and 90 days and 12 months, keeping the other filters."""
+    query = found.filters.query()
+    links = []
+    for days, label in (
+        (30, _("last 30 days")),
+        (90, _("last 90 days")),
+        (365, _("last 12 months")),
+    ):
+        start = found.today - timedelta(days=days - 1)
+        period = {"from": start.isoformat(), "to": found.today.isoformat()}
+        links.append((label, url_for("insight.dashboard", **{**query, **period})))
+    return links
 
 
 @bp.get("/")

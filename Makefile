@@ -46,6 +46,7 @@ system-packages:
 	@need=""; \
 	command -v chromium >/dev/null || need="$$need chromium"; \
 	ldconfig -p | grep -q libpango-1.0 || need="$$need libpango-1.0-0 libpangoft2-1.0-0"; \
+	ldconfig -p | grep -q libharfbuzz-subset || need="$$need libharfbuzz-subset0"; \
 	[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need="$$need fonts-dejavu-core"; \
 	[ -e /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] || need="$$need fonts-noto-cjk"; \
 	command -v pdftoppm >/dev/null || need="$$need poppler-utils"; \

@@ -68,7 +68,7 @@ def main(argv: list[str]) -> int:
     print(f"{page.label}: {took / count * 1000:.1f} ms a request in one process (profiled), "
           f"{statements / count:.1f} SQL statements a request")  # fmt: skip
     stats = pstats.Stats(profile)
-    stats.sort_stats("cumulative").print_stats(
+    stats.sort_stats(__import__("os").environ.get("SORT", "cumulative")).print_stats(
         r"portal/|jinja2/environment|psycopg/cursor|sqlite3", 30
     )
     return 0

@@ -44,10 +44,6 @@ class Grievance(Encrypted, Base):
     __table_args__ = (
         # "My grievances": a member's cases by last activity.
         sa.Index("ix_grievances_member_activity", "member_digest", "last_activity_at"),
-        # A committee's open queue by due date.
-        sa.Index(
-            "ix_grievances_committee_open_due", "committee_id", "is_open", "resolution_due_at"
-        ),
         # The SLA sweep: open cases still owing a first response, by its due date, and open
         # cases whose missed decision date is not yet recorded, by that date.
         sa.Index(
@@ -233,6 +229,30 @@ class Grievance(Encrypted, Base):
     def member_user_id(self) -> int:
         """The member's user id; 0 while the case waits to be claimed."""
         return int(self.member_ref or 0)
+
+
+def pending_due() -> sa.ColumnElement[datetime]:
+    """When the promise now pending falls due: the first response until it is given, then
+    the decision. The queue orders by exactly this expression, so its index serves it."""
+    return sa.case(
+        (Grievance.first_response_at.is_(None), Grievance.first_response_due_at),
+        else_=Grievance.resolution_due_at,
+    )
+
+
+# A committee's open queue, due first: read in index order, a page of 25 reads 25 rows
+# rather than sorting every open case of the committee (docs/decisions.md, "The queue").
+sa.Index(
+    "ix_grievances_committee_open_pending",
+    Grievance.committee_id,
+    Grievance.is_open,
+    # pending_due() as SQL text: PostgreSQL wants an expression in an index in parentheses.
+    sa.text(
+        "(CASE WHEN (first_response_at IS NULL) THEN first_response_due_at"
+        " ELSE resolution_due_at END)"
+    ),
+    Grievance.id,
+)
 
 
 class _CaseChild(Encrypted):

@@ -34,8 +34,10 @@ class User(Base):
     # may sign in but not file, so nobody files in another person's name.
     email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    # Loaded when asked for: a page names many people (authors, deciders) but checks the
+    # roles of one, whose session loads them with the user (accounts.resume_session).
     role_rows: Mapped[list[UserRole]] = relationship(
-        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+        back_populates="user", cascade="all, delete-orphan"
     )
 
     @property

@@ -176,8 +176,12 @@ def resume_session(
     if not token:
         return None
     now = now or utcnow()
-    # The session and its user in one statement (every request asks).
-    row = session.get(UserSession, _digest(token), options=[joinedload(UserSession.user)])
+    # The session, its user and their roles in one statement (every request asks).
+    row = session.get(
+        UserSession,
+        _digest(token),
+        options=[joinedload(UserSession.user).joinedload(User.role_rows)],
+    )
     if row is None or row.revoked_at is not None or row.user_id != user_id:
         return None
     if now - row.last_seen_at > max_age or not row.user.active:

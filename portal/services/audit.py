@@ -69,27 +69,20 @@ def has_entries(session: Session) -> bool:
     return session.scalar(sa.select(sa.exists().where(AuditEntry.id.is_not(None)))) or False
 
 
-def _claim_head(session: Session) -> AuditHead | None:
-    """The first lane's head that no other transaction holds, locked; if every lane
-    is busy, wait for lane 1. (SQLite has one writer at a time: always lane 1.)"""
-    head = session.scalar(
-        sa.select(AuditHead)
-        .order_by(AuditHead.id)
-        .limit(1)
-        .with_for_update(skip_locked=True)
-        .execution_options(populate_existing=True)
-    )
+def _claim_head(session: Session) -> sa.Row[Any] | None:
+    """The first lane's head that no other transaction holds, locked, with the number of
+    heads beside it; if every lane is busy, wait for lane 1. (SQLite has one writer at a
+    time: always lane 1.)"""
+    heads = sa.select(sa.func.count()).select_from(AuditHead).scalar_subquery()
+    columns = AuditHead.__table__.c
+    stmt = sa.select(columns, heads.label("lanes")).order_by(columns.id).limit(1)
+    head = session.execute(stmt.with_for_update(skip_locked=True)).first()
     if head is None:
-        head = session.scalar(
-            sa.select(AuditHead)
-            .where(AuditHead.id == 1)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
+        head = session.execute(stmt.where(columns.id == 1).with_for_update()).first()
     return head
 
 
-def _lock_head(session: Session, root: bytes, new_cases: set[object]) -> AuditHead:
+def _lock_head(session: Session, root: bytes, new_cases: set[object]) -> sa.Row[Any]:
     """A lane's head, locked, after checking it still seals the lane's real newest entry.
 
     The genesis heads are written when the keys are first registered (see
@@ -121,8 +114,7 @@ def _lock_head(session: Session, root: bytes, new_cases: set[object]) -> AuditHe
         # An empty log beside cases filed earlier: the log was wiped and the
         # (unchanging) genesis heads put back.
         raise AuditChainBroken("the log is empty while the database holds cases")
-    lanes = session.scalar(sa.select(sa.func.count()).select_from(AuditHead))
-    if lanes not in (1, LANES):
+    if head.lanes not in (1, LANES):
         raise AuditChainBroken("a lane's head is missing (deleted from the database)")
     return head
 
@@ -209,14 +201,25 @@ def record(
 
 
 def _append(session: Session, entry: AuditEntry, new_cases: set[object]) -> None:
+    """Link `entry` into a lane and move the lane's head: two plain statements after the
+    checks (every page view comes here, so no unit of work)."""
     root = keys.current().index_root
     head = _lock_head(session, root, new_cases)
     entry.lane, entry.seq, entry.prev_hash = head.id, head.last_seq + 1, head.last_hash
     entry.hash = entry_hash(root, head.last_hash, entry)
-    session.add(entry)
-    head.last_seq, head.last_hash, head.scheme = entry.seq, entry.hash, SCHEME
-    head.mac = head_seal(root, head.id, entry.seq, entry.hash)
-    session.flush()
+    values = {c.key: getattr(entry, c.key) for c in AuditEntry.__table__.c if c.key != "id"}
+    table = AuditEntry.__table__
+    entry.id = session.execute(sa.insert(table).values(values).returning(table.c.id)).scalar_one()
+    session.execute(
+        sa.update(AuditHead.__table__)
+        .where(AuditHead.__table__.c.id == head.id)
+        .values(
+            last_seq=entry.seq,
+            last_hash=entry.hash,
+            scheme=SCHEME,
+            mac=head_seal(root, head.id, entry.seq, entry.hash),
+        )
+    )
 
 
 def anchor(session: Session, now: datetime | None = None) -> Anchor:

@@ -27,7 +27,11 @@ def list_committees(session: Session, actor: User) -> list[Committee]:
     return list(
         session.scalars(
             sa.select(Committee)
-            .options(selectinload(Committee.memberships).selectinload(CommitteeMembership.user))
+            .options(
+                selectinload(Committee.memberships)
+                .selectinload(CommitteeMembership.user)
+                .selectinload(User.role_rows)
+            )
             .order_by(Committee.name)
         )
     )
@@ -39,7 +43,11 @@ def get_committee(session: Session, actor: User, committee_id: int) -> Committee
     committee = session.scalar(
         sa.select(Committee)
         .where(Committee.id == committee_id)
-        .options(selectinload(Committee.memberships).selectinload(CommitteeMembership.user))
+        .options(
+            selectinload(Committee.memberships)
+            .selectinload(CommitteeMembership.user)
+            .selectinload(User.role_rows)
+        )
     )
     if committee is None:
         raise NotFound(_l("There is no such committee."))

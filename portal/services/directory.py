@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from portal.domain.errors import InvalidInput, NotFound
 from portal.domain.roles import Role
@@ -49,6 +49,7 @@ def search_users(
     page = min(max(page, 1), pages)
     users = session.scalars(
         stmt.order_by(sa.func.lower(User.full_name), User.id)
+        .options(selectinload(User.role_rows))  # the list shows each person's roles
         .limit(PAGE_SIZE)
         .offset((page - 1) * PAGE_SIZE)
     ).all()

@@ -27,7 +27,7 @@ from portal.domain.roles import Role
 from portal.domain.workflow import OPEN_STATUSES, Status
 from portal.i18n import _l
 from portal.models.committees import Committee, CommitteeMembership, Seat
-from portal.models.grievances import Grievance, PanelSeat
+from portal.models.grievances import Grievance, PanelSeat, pending_due
 from portal.models.users import User
 from portal.services import audit, conflicts, duties
 from portal.services.cases import WITHHELD
@@ -69,6 +69,7 @@ class QueueRow:
     sla: str
     due_at: datetime
     member: str
+    assignee: str | None = None  # the assigned reviewer's name
 
 
 @dataclass
@@ -81,17 +82,10 @@ class QueuePage:
     chair_of: set[int] = field(default_factory=set)
 
 
-def _pending_due() -> ColumnElement[datetime]:
-    return sa.case(
-        (Grievance.first_response_at.is_(None), Grievance.first_response_due_at),
-        else_=Grievance.resolution_due_at,
-    )
-
-
 def _sla_expr(now: datetime) -> ColumnElement[str]:
     return sa.case(
         (Grievance.status == Status.AWAITING_MEMBER.value, sa.literal("paused")),
-        (_pending_due() < now, sa.literal("overdue")),
+        (pending_due() < now, sa.literal("overdue")),
         # The sweep's mark belongs to the promise pending when it was made: one made before
         # the first response was given is not a warning about the decision date.
         (
@@ -203,7 +197,7 @@ def queue(
             )
         )
     order += [key.desc(), Grievance.id.desc()] if descending else [key, Grievance.id]
-    stmt = sa.select(Grievance, state, _pending_due()).where(*where)
+    stmt = sa.select(Grievance, state, pending_due()).where(*where)
     after = _decode(cursor) if cursor and cursor[:1] != "o" else None
     if after is not None and not order[:-2]:
         compare = sa.tuple_(key, Grievance.id)
@@ -212,16 +206,15 @@ def queue(
     offset = 0
     if cursor and cursor[:1] == "o" and cursor[1:].isdigit() and len(cursor) < 9:
         offset = int(cursor[1:])  # the chair's ordering pages by offset
-    found = session.execute(
-        stmt.order_by(*order)
-        .options(selectinload(Grievance.assignee), selectinload(Grievance.committee))
-        .limit(PAGE_SIZE + 1)
-        .offset(offset)
-    ).all()
+    found = session.execute(stmt.order_by(*order).limit(PAGE_SIZE + 1).offset(offset)).all()
     more = len(found) > PAGE_SIZE
     found = found[:PAGE_SIZE]
-    labels = _member_labels(session, [case for case, _s, _d in found])
-    page = [QueueRow(case, s, due, labels[case.id]) for case, s, due in found]
+    cases = [case for case, _s, _d in found]
+    names = _names(session, cases)
+    page = [
+        QueueRow(case, s, due, _member_label(case, names), names.get(case.assignee_id or 0))
+        for case, s, due in found
+    ]
     next_cursor = None
     if more and page:
         last = page[-1].case
@@ -243,18 +236,21 @@ def _sort_key(sort: str) -> tuple[ColumnElement[datetime], bool]:
         return Grievance.submitted_at, True
     if sort == "activity":
         return Grievance.last_activity_at, True
-    return _pending_due(), False
+    return pending_due(), False
 
 
-def _member_labels(session: Session, cases: list[Grievance]) -> dict[uuid.UUID, str]:
-    """How each case's member is shown, loading the named members in one query."""
-    wanted = {c.id: c.member_user_id() for c in cases if not c.identity_hidden}
-    users = {}
-    if wanted:
-        users = {
-            u.id: u.full_name
-            for u in session.scalars(sa.select(User).where(User.id.in_(set(wanted.values()))))
-        }
-    return {
-        c.id: str(WITHHELD) if c.identity_hidden else users.get(wanted[c.id], "—") for c in cases
-    }
+def _names(session: Session, cases: list[Grievance]) -> dict[int, str]:
+    """The names of the members and reviewers on a page, in one query of two columns."""
+    ids = {c.assignee_id for c in cases if c.assignee_id}
+    ids |= {c.member_user_id() for c in cases if not c.identity_hidden}
+    if not ids:
+        return {}
+    rows = session.execute(sa.select(User.id, User.full_name).where(User.id.in_(ids)))
+    return {user_id: name for user_id, name in rows}
+
+
+def _member_label(case: Grievance, names: dict[int, str]) -> str:
+    """How the case's member is shown: withheld, their name, or a dash while unclaimed."""
+    if case.identity_hidden:
+        return str(WITHHELD)
+    return names.get(case.member_user_id(), "—")

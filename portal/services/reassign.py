@@ -70,7 +70,7 @@ def assignable(session: Session, case: Grievance) -> list[Choice]:
     seats = session.scalars(
         sa.select(CommitteeMembership)
         .where(CommitteeMembership.committee_id == case.committee_id)
-        .options(selectinload(CommitteeMembership.user))
+        .options(selectinload(CommitteeMembership.user).selectinload(User.role_rows))
     ).all()
     people = [m for m in seats if duties.does_casework(m.user)]
     excluded = conflicts.conflicted_ids(session, [m.user for m in people], case)

@@ -70,17 +70,25 @@ def init_web(app: Flask) -> None:
 
 def _init_babel(app: Flask) -> None:
     """Flask-Babel picks each request's catalogue; lazy strings in the domain ask it too."""
-    import flask_babel
-
     from portal import i18n
-    from portal.web.language import current_language
+    from portal.web.language import catalogue, current_language
 
     app.config.update(
         BABEL_DEFAULT_LOCALE=i18n.FALLBACK,
         BABEL_TRANSLATION_DIRECTORIES=str(i18n.TRANSLATIONS_DIR),
     )
     babel.init_app(app, locale_selector=current_language)
-    i18n.install(flask_babel.gettext)
+    # Flask-Babel finds the catalogue through several context lookups on every string; a
+    # page shows hundreds, so templates and lazy strings ask `catalogue()`, which keeps the
+    # one found beside the locale Flask-Babel chose (force_locale and refresh change it).
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=lambda s: catalogue().ugettext(s),
+        ngettext=lambda s, p, n: catalogue().ungettext(s, p, n),
+        pgettext=lambda c, s: catalogue().upgettext(c, s),
+        npgettext=lambda c, s, p, n: catalogue().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
+    i18n.install(lambda msgid: catalogue().ugettext(msgid))
 
 
 class BoundedInt(IntegerConverter):

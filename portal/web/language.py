@@ -8,7 +8,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from flask import Flask, current_app, g, has_request_context, redirect, request, session, url_for
+from babel.support import NullTranslations
+from flask import (
+    Flask,
+    current_app,
+    g,
+    has_app_context,
+    has_request_context,
+    redirect,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import force_locale
 from flask_login import current_user
 from wtforms import HiddenField, StringField
@@ -31,6 +42,26 @@ def current_language() -> str:
     if "language" not in g:
         g.language = _choose()
     return str(g.language)
+
+
+def catalogue() -> NullTranslations:
+    """The request's catalogue, as Flask-Babel's `get_translations()` finds it, found once
+    per locale: the locale object is kept with it, so a `force_locale` block or a
+    `refresh()` (which replace that object) gets its own catalogue."""
+    import flask_babel
+
+    if not has_app_context():
+        return flask_babel.get_translations()
+    state = getattr(g, "_flask_babel", None)
+    kept = getattr(state, "portal_catalogue", None)
+    if kept is not None and kept[0] is getattr(state, "babel_locale", None):
+        return kept[1]  # type: ignore[no-any-return]
+    found = flask_babel.get_translations()
+    state = getattr(g, "_flask_babel", None)
+    locale = getattr(state, "babel_locale", None)
+    if state is not None and locale is not None:
+        state.portal_catalogue = (locale, found)
+    return found
 
 
 @contextmanager

@@ -12,6 +12,7 @@ from portal.domain.roles import COMMITTEE_ROLES
 from portal.domain.workflow import Status
 from portal.models.grievances import Grievance
 from portal.policies import current_policies
+from portal.policies.texts import localize
 from portal.services import casefile, evidence, queue
 from portal.services.casefile import Standing
 from portal.web.access import roles, signed_in
@@ -19,6 +20,7 @@ from portal.web.casework import store
 from portal.web.committee import bp
 from portal.web.committee.case_forms import MoveForm
 from portal.web.committee.casepage import change_case, render_case
+from portal.web.language import current_language
 
 CASEWORK = tuple(COMMITTEE_ROLES)
 
@@ -54,13 +56,16 @@ def queue_page():  # type: ignore[no-untyped-def]
     if page.next_cursor:
         args = {k: v for k, v in request.args.items() if k != "after" and v}
         more_url = url_for("committee.queue_page", **args, after=page.next_cursor)
+    policies = current_policies()
+    language = current_language()
     return render_template(
         "committee/queue.html",
         more_url=more_url,
         page=page,
         filters=filters,
         error=error,
-        policies=current_policies(),
+        policies=policies,
+        priority_names={k: localize(p.label, language) for k, p in policies.priorities.items()},
         states=queue.SLA_STATES,
         statuses=[s for s in Status if s in queue.OPEN_STATUSES],
     ), 400 if error else 200

@@ -20,8 +20,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 PENDING_DUE = (
-    "(CASE WHEN (first_response_at IS NULL) THEN first_response_due_at"
-    " ELSE resolution_due_at END)"
+    "(CASE WHEN (first_response_at IS NULL) THEN first_response_due_at ELSE resolution_due_at END)"
 )
 
 

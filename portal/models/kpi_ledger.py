@@ -83,15 +83,33 @@ def _key_columns() -> list[sa.Column[Any]]:
     ]
 
 
-kpi_days = sa.Table(
-    "kpi_days",
-    Base.metadata,
-    *_key_columns(),
-    # For charts by week (Monday) and by month (the 1st), grouped without date functions.
-    sa.Column("week", sa.Date, nullable=False),
-    sa.Column("month", sa.Date, nullable=False),
-    *(sa.Column(name, sa.Integer, nullable=False, server_default="0") for name in COLUMNS),
-)
+def _counts_table(name: str) -> sa.Table:
+    return sa.Table(
+        name,
+        Base.metadata,
+        *_key_columns(),
+        # For charts by week (Monday) and by month (the 1st), grouped without date functions.
+        sa.Column("week", sa.Date, nullable=False),
+        sa.Column("month", sa.Date, nullable=False),
+        *(sa.Column(name, sa.Integer, nullable=False, server_default="0") for name in COLUMNS),
+    )
+
+
+def _causes_table(name: str) -> sa.Table:
+    return sa.Table(
+        name,
+        Base.metadata,
+        *_key_columns(),
+        sa.Column("root_cause", sa.String(60), primary_key=True),
+        sa.Column("cases", sa.Integer, nullable=False, server_default="0"),
+    )
+
+
+kpi_days = _counts_table("kpi_days")
+# The same counts rolled up by month: `day` is the month's 1st (and so are `week` and
+# `month`). A dashboard over a year sums a dozen rows per kind of case instead of 365
+# (services/kpis.py reads whole months here and the days at either end from kpi_days).
+kpi_months = _counts_table("kpi_months")
 
 # The backlog: open cases by day filed, whatever the period (most days have none open).
 sa.Index(
@@ -102,13 +120,8 @@ sa.Index(
     postgresql_where=kpi_days.c.open > 0,
 )
 
-kpi_root_causes = sa.Table(
-    "kpi_root_causes",
-    Base.metadata,
-    *_key_columns(),
-    sa.Column("root_cause", sa.String(60), primary_key=True),
-    sa.Column("cases", sa.Integer, nullable=False, server_default="0"),
-)
+kpi_root_causes = _causes_table("kpi_root_causes")
+kpi_month_causes = _causes_table("kpi_month_causes")
 
 Key = tuple[date, int, str, str, str]
 
@@ -172,45 +185,79 @@ class Moves:
         if found.root_cause:
             self.causes[(found.key, found.root_cause)] += sign
 
+    def by_month(self) -> Moves:
+        """The same differences, each day's moved to the 1st of its month."""
+        months = Moves()
+        for key, counts in self.days.items():
+            months.days.setdefault(_month_key(key), Counter()).update(counts)
+        for (key, cause), n in self.causes.items():
+            months.causes[(_month_key(key), cause)] += n
+        return months
+
+
+def _month_key(key: Key) -> Key:
+    return (key[0].replace(day=1), *key[1:])  # type: ignore[return-value]
+
 
 def _week(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def day_values(key: Key, counts: Counter[str]) -> dict[str, Any]:
+def day_values(key: Key, counts: Counter[str], monthly: bool = False) -> dict[str, Any]:
     return {
         **dict(zip(KEY, key, strict=True)),
-        "week": _week(key[0]),
+        "week": key[0] if monthly else _week(key[0]),
         "month": key[0].replace(day=1),
         **{name: counts.get(name, 0) for name in COLUMNS},
     }
 
 
+# Each ledger's counts table and causes table, and whether it is the monthly one.
+LEDGERS = ((kpi_days, kpi_root_causes, False), (kpi_months, kpi_month_causes, True))
+
+
+def ledger_rows(moves: Moves) -> list[tuple[sa.Table, list[dict[str, Any]]]]:
+    """Rows of every ledger table for a ledger written whole (a rebuild, the benchmark)."""
+    found = []
+    for counts_table, causes_table, monthly in LEDGERS:
+        rolled = moves.by_month() if monthly else moves
+        days = [day_values(k, c, monthly) for k, c in sorted(rolled.days.items())]
+        causes = [
+            {**dict(zip(KEY, key, strict=True)), "root_cause": cause, "cases": n}
+            for (key, cause), n in sorted(rolled.causes.items())
+            if n
+        ]
+        found += [(counts_table, days), (causes_table, causes)]
+    return found
+
+
 def apply(session: Session, moves: Moves) -> None:
-    """Add `moves` to the ledger rows, creating them as needed; rows in key order, so two
-    transactions touching the same rows lock them in the same order."""
+    """Add `moves` to the daily and the monthly ledger, creating rows as needed; rows in
+    key order, so two transactions touching the same rows lock them in the same order."""
     insert = insert_for(session)
-    for key in sorted(moves.days):
-        counts = Counter({k: v for k, v in moves.days[key].items() if v})
-        if not counts:
-            continue
-        stmt = insert(kpi_days).values(day_values(key, counts))
-        stmt = stmt.on_conflict_do_update(
-            index_elements=list(KEY),
-            set_={name: kpi_days.c[name] + stmt.excluded[name] for name in counts},
-        )
-        session.execute(stmt)
-    for (key, cause), n in sorted(moves.causes.items()):
-        if not n:
-            continue
-        stmt = insert(kpi_root_causes).values(
-            **dict(zip(KEY, key, strict=True)), root_cause=cause, cases=n
-        )
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[*KEY, "root_cause"],
-            set_={"cases": kpi_root_causes.c.cases + stmt.excluded.cases},
-        )
-        session.execute(stmt)
+    for counts_table, causes_table, monthly in LEDGERS:
+        rolled = moves.by_month() if monthly else moves
+        for key in sorted(rolled.days):
+            counts = Counter({k: v for k, v in rolled.days[key].items() if v})
+            if not counts:
+                continue
+            stmt = insert(counts_table).values(day_values(key, counts, monthly))
+            stmt = stmt.on_conflict_do_update(
+                index_elements=list(KEY),
+                set_={name: counts_table.c[name] + stmt.excluded[name] for name in counts},
+            )
+            session.execute(stmt)
+        for (key, cause), n in sorted(rolled.causes.items()):
+            if not n:
+                continue
+            stmt = insert(causes_table).values(
+                **dict(zip(KEY, key, strict=True)), root_cause=cause, cases=n
+            )
+            stmt = stmt.on_conflict_do_update(
+                index_elements=[*KEY, "root_cause"],
+                set_={"cases": causes_table.c.cases + stmt.excluded.cases},
+            )
+            session.execute(stmt)
 
 
 def _before(case: Grievance) -> Callable[[str], Any]:

@@ -22,11 +22,10 @@ from portal.domain.measures import REPEAT_WINDOW, hours
 from portal.models.grievances import Grievance
 from portal.models.kpi_ledger import (
     FIELDS,
-    KEY,
     Moves,
-    day_values,
     kpi_days,
     kpi_root_causes,
+    ledger_rows,
     share,
 )
 from portal.policies.types import Calendar
@@ -154,16 +153,10 @@ def rebuild(session: Session, calendar: Calendar) -> Rebuilt:
     for row in _rows(session, *columns):
         moves.add(share(row._mapping.__getitem__), +1)
     connection = session.connection()
-    connection.execute(sa.delete(kpi_root_causes))
-    connection.execute(sa.delete(kpi_days))
-    day_rows = [day_values(key, counts) for key, counts in sorted(moves.days.items())]
-    for start in range(0, len(day_rows), BATCH):
-        connection.execute(sa.insert(kpi_days), day_rows[start : start + BATCH])
-    cause_rows = [
-        {**dict(zip(KEY, key, strict=True)), "root_cause": cause, "cases": n}
-        for (key, cause), n in sorted(moves.causes.items())
-        if n
-    ]
-    for start in range(0, len(cause_rows), BATCH):
-        connection.execute(sa.insert(kpi_root_causes), cause_rows[start : start + BATCH])
-    return Rebuilt(cases, len(changes), len(day_rows) + len(cause_rows))
+    written = 0
+    for table, rows in ledger_rows(moves):
+        connection.execute(sa.delete(table))
+        for start in range(0, len(rows), BATCH):
+            connection.execute(sa.insert(table), rows[start : start + BATCH])
+        written += len(rows) if table in (kpi_days, kpi_root_causes) else 0
+    return Rebuilt(cases, len(changes), written)

@@ -29,6 +29,8 @@ from portal.models.kpi_ledger import (
     FIRST_RESPONSE_BINS,
     RESOLUTION_BINS,
     kpi_days,
+    kpi_month_causes,
+    kpi_months,
     kpi_root_causes,
 )
 from portal.models.users import User
@@ -175,14 +177,43 @@ class Where:
     committee_ids: list[int]
     filters: Filters
 
-    def clauses(self, table: sa.Table, period: bool = True) -> list[Any]:
+    def kind(self, table: sa.Table) -> list[Any]:
+        """The committees and kinds of case asked for, whatever the dates."""
         found: list[Any] = [table.c.committee_id.in_(self.committee_ids)]
-        if period:
-            found += [table.c.day >= self.filters.start, table.c.day <= self.filters.end]
         for name in ("category", "channel", "priority"):
             if getattr(self.filters, name):
                 found.append(table.c[name] == getattr(self.filters, name))
         return found
+
+    def clauses(self, table: sa.Table, period: bool = True) -> list[Any]:
+        found = self.kind(table)
+        if period:
+            found += [table.c.day >= self.filters.start, table.c.day <= self.filters.end]
+        return found
+
+    def parts(self, days: sa.Table, months: sa.Table) -> list[tuple[sa.Table, list[Any]]]:
+        """(table, clauses) pairs whose rows together hold the period's cases once each.
+
+        A period charted by month reads its whole months from the monthly ledger and only
+        the days at either end from the daily one; a shorter period, charted by day or
+        week, reads days."""
+        start, end = self.filters.start, self.filters.end
+        first = start if start.day == 1 else _next_month(start)
+        stop = (
+            _next_month(end) if _next_month(end) - timedelta(days=1) == end else end.replace(day=1)
+        )
+        if granularity(self.filters) != "month" or first >= stop:
+            return [(days, self.clauses(days))]
+        day = days.c.day
+        edges = sa.or_(sa.and_(day >= start, day < first), sa.and_(day >= stop, day <= end))
+        return [
+            (months, [*self.kind(months), months.c.day >= first, months.c.day < stop]),
+            (days, [*self.kind(days), edges]),
+        ]
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
 
 
 def where_for(scope: Scope, filters: Filters) -> Where:
@@ -192,16 +223,24 @@ def where_for(scope: Scope, filters: Filters) -> Where:
     return Where(ids, filters)
 
 
-def _sum(name: str) -> Any:
-    return sa.func.coalesce(sa.func.sum(kpi_days.c[name]), 0)
+def _sum(table: sa.Table, name: str) -> Any:
+    return sa.func.coalesce(sa.func.sum(table.c[name]), 0)
 
 
 def totals(session: Session, where: Where, period: bool = True) -> Totals:
     names = [*COUNTS, *FIRST_RESPONSE_BINS, *RESOLUTION_BINS]
-    row = session.execute(
-        sa.select(*(_sum(n).label(n) for n in names)).where(*where.clauses(kpi_days, period))
-    ).one()
-    values = {n: int(getattr(row, n)) for n in names}
+    parts = (
+        where.parts(kpi_days, kpi_months)
+        if period
+        else [(kpi_days, where.clauses(kpi_days, False))]
+    )
+    values = dict.fromkeys(names, 0)
+    for table, clauses in parts:
+        row = session.execute(
+            sa.select(*(_sum(table, n).label(n) for n in names)).where(*clauses)
+        ).one()
+        for n in names:
+            values[n] += int(getattr(row, n))
     return Totals(
         {n: values[n] for n in COUNTS},
         [values[n] for n in FIRST_RESPONSE_BINS],
@@ -221,14 +260,19 @@ GROUPED += ("res_on_time", "res_late", "escalated", "appealed", "repeats")
 
 
 def breakdown(session: Session, where: Where, column: str) -> Breakdown:
-    key = kpi_days.c[column]
-    rows = session.execute(
-        sa.select(key, *(_sum(n).label(n) for n in GROUPED))
-        .where(*where.clauses(kpi_days))
-        .group_by(key)
-        .order_by(key)
-    ).all()
-    return Breakdown([(r[0], {n: int(getattr(r, n)) for n in GROUPED}) for r in rows])
+    merged: dict[Any, dict[str, int]] = {}
+    for table, clauses in where.parts(kpi_days, kpi_months):
+        key = table.c[column]
+        rows = session.execute(
+            sa.select(key, *(_sum(table, n).label(n) for n in GROUPED))
+            .where(*clauses)
+            .group_by(key)
+        ).all()
+        for r in rows:
+            sums = merged.setdefault(r[0], dict.fromkeys(GROUPED, 0))
+            for n in GROUPED:
+                sums[n] += int(getattr(r, n))
+    return Breakdown(sorted(merged.items(), key=lambda kv: kv[0]))
 
 
 def granularity(filters: Filters) -> str:
@@ -246,16 +290,16 @@ def series(session: Session, where: Where) -> tuple[str, Breakdown]:
 
 
 def root_causes(session: Session, where: Where) -> list[tuple[str, int]]:
-    table = kpi_root_causes
-    total = sa.func.sum(table.c.cases)
-    rows = session.execute(
-        sa.select(table.c.root_cause, total)
-        .where(*where.clauses(table))
-        .group_by(table.c.root_cause)
-        .having(total > 0)
-        .order_by(total.desc(), table.c.root_cause)
-    ).all()
-    return [(r[0], int(r[1])) for r in rows]
+    merged: dict[str, int] = {}
+    for table, clauses in where.parts(kpi_root_causes, kpi_month_causes):
+        total = sa.func.sum(table.c.cases)
+        rows = session.execute(
+            sa.select(table.c.root_cause, total).where(*clauses).group_by(table.c.root_cause)
+        ).all()
+        for cause, n in rows:
+            merged[cause] = merged.get(cause, 0) + int(n)
+    ranked = sorted(merged.items(), key=lambda kv: (-kv[1], kv[0]))
+    return [(cause, n) for cause, n in ranked if n > 0]
 
 
 def backlog(session: Session, where: Where, today: date) -> list[tuple[int, int | None, int]]:

@@ -23,7 +23,13 @@ from portal.domain.errors import InvalidInput, PermissionDenied
 from portal.domain.roles import Role
 from portal.models.committees import Seat
 from portal.models.grievances import Grievance
-from portal.models.kpi_ledger import kpi_days, kpi_root_causes
+from portal.models.kpi_ledger import (
+    COLUMNS,
+    kpi_days,
+    kpi_month_causes,
+    kpi_months,
+    kpi_root_causes,
+)
 from portal.models.surveys import SurveyAnswer
 from portal.services import (
     casefile,
@@ -194,18 +200,68 @@ def test_who_sees_what(world) -> None:
 def test_the_ledger_kept_on_every_flush_equals_one_rebuilt_from_the_cases(world) -> None:
     session = kpis_session(world)
 
+    def rows(table):  # type: ignore[no-untyped-def]
+        found = session.execute(sa.select(table).order_by(*table.primary_key)).all()
+        return [tuple(r) for r in found if any(r[-1:] if "cases" in table.c else r[7:])]
+
     def snapshot():  # type: ignore[no-untyped-def]
-        days = session.execute(sa.select(kpi_days).order_by(*kpi_days.primary_key)).all()
-        causes = session.execute(
-            sa.select(kpi_root_causes).order_by(*kpi_root_causes.primary_key)
-        ).all()
-        return [tuple(r) for r in days if any(r[7:])], [tuple(r) for r in causes if r[-1]]
+        return [rows(t) for t in (kpi_days, kpi_root_causes, kpi_months, kpi_month_causes)]
 
     before = snapshot()
     assert not kpi_rebuild.behind(session)
     done = kpi_rebuild.rebuild(session, world["policies"].calendar)
     assert done.cases == 6 and done.measured == 0
     assert snapshot() == before
+
+
+def test_the_monthly_ledger_holds_the_daily_one_summed_by_month(world) -> None:
+    session = kpis_session(world)
+    names = [c.name for c in kpi_days.c if c.name not in ("day", "week")]
+    by_month = session.execute(
+        sa.select(*(sa.func.sum(kpi_days.c[n]) if n in COLUMNS else kpi_days.c[n] for n in names))
+        .group_by(kpi_days.c.month, kpi_days.c.committee_id, kpi_days.c.category,
+                  kpi_days.c.channel, kpi_days.c.priority)
+    ).all()  # fmt: skip
+    months = session.execute(sa.select(*(kpi_months.c[n] for n in names))).all()
+    assert sorted(map(tuple, by_month)) == sorted(map(tuple, months))
+    assert sum(r.filed for r in session.execute(sa.select(kpi_months))) == 6
+
+
+@pytest.mark.parametrize(
+    "start, end",
+    [
+        (date(2025, 9, 4), date(2026, 3, 31)),  # whole months, a few days before them
+        (date(2026, 3, 4), date(2026, 10, 31)),  # from March 4: A, B and F are left out
+    ],
+)
+def test_a_long_period_reads_whole_months_and_counts_what_the_days_count(
+    world, monkeypatch, start, end
+) -> None:
+    session = kpis_session(world)
+    engine = session.get_bind()
+    statements: list[str] = []
+
+    def seen(_c, _cur, statement, *_rest):  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", seen)
+    try:
+        monthly = figures(world, "admin", kpis.Filters(start, end))
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", seen)
+    assert any("FROM kpi_months" in s for s in statements)
+    assert any("FROM kpi_month_causes" in s for s in statements)
+
+    monkeypatch.setattr(
+        kpis.Where, "parts", lambda self, days, _months: [(days, self.clauses(days))]
+    )
+    daily = figures(world, "admin", kpis.Filters(start, end))
+
+    for name in ("totals", "series", "categories", "channels", "priorities", "committees"):
+        assert getattr(monthly, name) == getattr(daily, name), name
+    assert monthly.root_causes == daily.root_causes
+    # All six were filed in March; from March 4 only C, D and E.
+    assert monthly.totals["filed"] == (6 if start.month == 9 else 3)
 
 
 def test_survey_figures_follow_the_five_answer_rule(app, session):

@@ -50,6 +50,9 @@ class Page:
     paths: Callable[[dict[str, Any], int], list[str]]  # (manifest, member index) -> paths
     p95_ms: float | None = None  # target: p95 under this many ms
     share: float | None = None  # target: at least this share of bare Flask's requests/s
+    # Load connections; a PDF is one person's download, timed one at a time, as a chair
+    # clicks it (16 at once on 2 workers would time the queue, eight renders deep).
+    connections: int = 16
 
 
 def _member_cases(manifest: dict[str, Any], i: int) -> list[str]:
@@ -75,11 +78,11 @@ PAGES = [
     # The chair's dashboard over the last 90 days: sums over the daily ledger, never the cases.
     Page("dashboard", "KPI dashboard (chair, last 90 days)", "chair",
          lambda m, i: ["/insight/"], p95_ms=300),
-    Page("letter_pdf", "Decision letter (PDF)", "chair",
+    Page("letter_pdf", "Decision letter (PDF, one at a time)", "chair",
          lambda m, i: [f"/committee/cases/{ref}/letter.pdf" for ref in m.get("decided_cases", [])],
-         p95_ms=300),
-    Page("report_pdf", "Monthly board report (PDF)", "chair",
-         lambda m, i: [f"/insight/report.pdf?month={_last_month()}"], p95_ms=5000),
+         p95_ms=300, connections=1),
+    Page("report_pdf", "Monthly board report (PDF, one at a time)", "chair",
+         lambda m, i: [f"/insight/report.pdf?month={_last_month()}"], p95_ms=5000, connections=1),
 ]  # fmt: skip
 
 

@@ -123,7 +123,7 @@ def wrk(
     done = subprocess.run(  # noqa: S603 - wrk from the system
         [
             shutil.which("wrk") or "wrk",
-            f"-t{threads}",
+            f"-t{min(threads, connections)}",
             f"-c{connections}",
             f"-d{max(1, round(seconds))}s",
             "--timeout",

@@ -121,6 +121,37 @@ def pg_database(name: str, *, fresh: bool = False, server: str = PG_SERVER) -> s
     return base.set(database=name).render_as_string(hide_password=False)
 
 
+@contextlib.contextmanager
+def copy_of(inst: Instance) -> Iterator[Instance]:
+    """A throwaway copy of `inst`'s database (same folder and keys), dropped afterwards: for
+    a command that would change the seeded data the other figures are timed on."""
+    import sqlalchemy as sa
+
+    if inst.backend == "sqlite":
+        source = Path(sa.make_url(inst.database_url).database or "")
+        target = source.with_name("copy.db")
+        shutil.copyfile(source, target)
+        try:
+            yield Instance(inst.name, inst.path, f"sqlite:///{target}")
+        finally:
+            target.unlink(missing_ok=True)
+        return
+    url = sa.make_url(inst.database_url)
+    name = f"{url.database}_copy"
+    engine = _admin_engine(url.set(database="postgres").render_as_string(hide_password=False))
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE "{url.database}"')
+        yield Instance(
+            inst.name, inst.path, url.set(database=name).render_as_string(hide_password=False)
+        )
+    finally:
+        with engine.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        engine.dispose()
+
+
 def postgres_available(server: str = PG_SERVER) -> bool:
     import sqlalchemy as sa
 

@@ -45,6 +45,8 @@ def _person(email: str, name: str, password_hash: str, now: datetime, number: st
         "email": email, "email_key": email.casefold(), "full_name": name,
         "member_number": number, "password_hash": password_hash, "active": True,
         "timezone": None, "language": None, "created_at": now, "last_login_at": None,
+        # Confirmed when they signed up (an unconfirmed address may not file).
+        "email_confirmed_at": now,
     }  # fmt: skip
 
 

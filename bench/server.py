@@ -142,6 +142,14 @@ def copy_of(inst: Instance) -> Iterator[Instance]:
     try:
         with engine.connect() as conn:
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            # A template must have no other connection (a leftover psql, a profiler).
+            conn.execute(
+                sa.text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = :name AND pid <> pg_backend_pid()"
+                ),
+                {"name": url.database},
+            )
             conn.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE "{url.database}"')
         yield Instance(
             inst.name, inst.path, url.set(database=name).render_as_string(hide_password=False)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import re
+from functools import cache
 from pathlib import Path
 
 # Set before WeasyPrint is imported: it logs its progress (parsing its own stylesheets) then.
@@ -28,9 +29,6 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse  # noqa: E402
 ASSET_SCHEME = "portal-asset:"
 ASSET_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}\.(css|svg|png)")
 MIME = {"css": "text/css", "svg": "image/svg+xml", "png": "image/png"}
-# The families the PDF stylesheet names: Noto CJK (Debian's fonts-noto-cjk) covers Korean
-# and Latin; DejaVu is the fallback the portal's pages already use.
-FONT_FAMILY = "'Noto Sans CJK KR', 'Noto Sans KR', 'DejaVu Sans', sans-serif"
 
 
 class RefusedAddress(ValueError):
@@ -56,12 +54,20 @@ class AssetFetcher(URLFetcher):
         return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": MIME[match[1]]})
 
 
+@cache
+def _fonts() -> FontConfiguration:
+    """One font configuration for the process: each new one loads the system's fonts into a
+    Pango font map of its own that is never freed (about 7 MB a letter with Noto CJK, so a
+    worker grew past 600 MB after a few dozen letters). The stylesheets add no @font-face."""
+    return FontConfiguration()
+
+
 def render_pdf(
     html: str, static: Path, *, stylesheet: str = "", fetcher: AssetFetcher | None = None
 ) -> bytes:
     """The PDF of `html` (and `stylesheet`, CSS text), built in memory."""
     fetcher = fetcher or AssetFetcher(static)
-    fonts = FontConfiguration()
+    fonts = _fonts()
     document = HTML(string=html, base_url=ASSET_SCHEME, url_fetcher=fetcher)
     sheets = [CSS(string=stylesheet, font_config=fonts, url_fetcher=fetcher)] if stylesheet else []
     return document.write_pdf(stylesheets=sheets, font_config=fonts)

@@ -57,6 +57,8 @@ def test_seeded_cases_verify_and_their_member_reads_them(empty_database_url: str
         # Another member's case is not theirs to open.
         other = manifest["members"][1]["cases"][0]
         assert browser.get(f"/grievances/{other}").status_code == 404
+        # The load members file grievances too: their addresses are confirmed.
+        assert browser.get("/grievances/new").status_code == 200
     finally:
         database(app).engine.dispose()
         keyring.uninstall()

@@ -162,3 +162,29 @@ def test_the_board_report_holds_the_figures_causes_and_actions(app, session, dec
     assert "My card was charged" not in text and decided.reference not in text
     entry = session.scalars(sa.select(AuditEntry).order_by(AuditEntry.id.desc())).first()
     assert entry.action == "report.downloaded" and entry.object_id == month
+
+
+def _fonts_of(pdf: bytes) -> set[str]:
+    reader = pypdf.PdfReader(io.BytesIO(pdf))
+    found = set()
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            found.add(str(font.get_object()["/BaseFont"]).split("+", 1)[-1])
+    return found
+
+
+def test_a_document_is_set_in_the_font_of_its_language(app, tmp_path):
+    """English in Liberation Sans, with Noto CJK only for the Hangul it quotes; Korean in
+    Noto CJK throughout (the documents' own stylesheet, templates/pdf/base.html)."""
+    page = app.jinja_env.from_string(
+        '{% extends "pdf/base.html" %}{% block letterhead %}{% endblock %}'
+        "{% block body %}<p>{{ words }}</p>{% endblock %}"
+    )
+    with app.test_request_context():
+        english = render_pdf(page.render(page_language="en", words="Dear 김민지,"), tmp_path)
+        korean = render_pdf(page.render(page_language="ko", words="김민지 님께, Dear"), tmp_path)
+    assert "김민지" in text_of(english) and "김민지" in text_of(korean)
+    english_fonts, korean_fonts = _fonts_of(english), _fonts_of(korean)
+    assert any(f.startswith("Liberation") for f in english_fonts), english_fonts
+    assert any("CJK" in f for f in english_fonts), english_fonts  # the Hangul
+    assert all("CJK" in f for f in korean_fonts), korean_fonts

@@ -138,7 +138,10 @@ class Grievance(Encrypted, Base):
     # A one-time token from the filing form: a resubmitted form finds its case.
     submission_token: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
 
-    dek_key_id: Mapped[str] = mapped_column(sa.String(16), index=True)
+    # Not indexed: every case key changes at a rotation, and with an index on it no update
+    # of the row can be HOT (PostgreSQL then rewrites every index of the table for each).
+    # The rotation's own counts read the table once.
+    dek_key_id: Mapped[str] = mapped_column(sa.String(16))
     dek_wrapped: Mapped[bytes] = mapped_column(sa.LargeBinary)
     version: Mapped[int] = mapped_column(default=1)
 

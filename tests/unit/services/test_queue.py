@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -72,7 +72,9 @@ def test_filters_and_counts(app, session, setting):
 
 def test_a_chair_sees_unassigned_cases_first(app, session, setting):
     reviewer, chair, member = setting
-    start = utcnow() - timedelta(days=1)
+    # Filed in working hours (a Tuesday morning in London), so the two first responses fall
+    # due an hour apart; filed in the evening, both would be due at the next morning's start.
+    start = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
     first = make_case(app, session, member, now=start, subject="Assigned, due first")
     first.assignee_id = reviewer.id
     make_case(app, session, member, now=start + timedelta(hours=1), subject="Unassigned, due later")

@@ -244,7 +244,7 @@ def pending_due() -> sa.ColumnElement[datetime]:
 
 
 # A committee's open queue, due first: read in index order, a page of 25 reads 25 rows
-# rather than sorting every open case of the committee (docs/decisions.md, "The queue").
+# rather than sorting every open case of the committee (docs/decisions.md, "Where a page's time went").
 sa.Index(
     "ix_grievances_committee_open_pending",
     Grievance.committee_id,

@@ -198,10 +198,9 @@ class Where:
         the days at either end from the daily one; a shorter period, charted by day or
         week, reads days."""
         start, end = self.filters.start, self.filters.end
-        first = start if start.day == 1 else _next_month(start)
-        stop = (
-            _next_month(end) if _next_month(end) - timedelta(days=1) == end else end.replace(day=1)
-        )
+        first = start if start.day == 1 else _next_month(start)  # the first whole month
+        after = end + timedelta(days=1)
+        stop = after if after.day == 1 else end.replace(day=1)  # the month after the last
         if granularity(self.filters) != "month" or first >= stop:
             return [(days, self.clauses(days))]
         day = days.c.day

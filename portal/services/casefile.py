@@ -14,15 +14,16 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm.util import identity_key
 
-from portal.db import utcnow
+from portal.db import WRITES_APART, utcnow
 from portal.domain import workflow
 from portal.domain.errors import InvalidInput, NotFound
 from portal.domain.workflow import Mover, Status
 from portal.i18n import _l
 from portal.models.committees import CommitteeMembership, Seat
-from portal.models.grievances import Attachment, CaseEvent, Grievance, Message, PanelSeat
+from portal.models.grievances import Attachment, Grievance, PanelSeat
 from portal.models.users import User
 from portal.services import audit, conflicts, duties, notify, timeline
 
@@ -58,33 +59,51 @@ class Standing:
 
 
 def seat_of(session: Session, user: User, committee_id: int) -> str | None:
-    return session.scalar(
-        sa.select(CommitteeMembership.seat).where(
-            CommitteeMembership.user_id == user.id,
-            CommitteeMembership.committee_id == committee_id,
-        )
+    return session.scalar(_seat(user, committee_id))
+
+
+def _seat(user: User, committee_id: int) -> sa.Select[tuple[str]]:
+    return sa.select(CommitteeMembership.seat).where(
+        CommitteeMembership.user_id == user.id,
+        CommitteeMembership.committee_id == committee_id,
     )
 
 
-def standing(session: Session, user: User, case: Grievance) -> Standing:
-    on_panel = bool(
-        session.scalar(
-            sa.select(PanelSeat.id).where(
-                PanelSeat.grievance_id == case.id,
-                PanelSeat.user_id == user.id,
-                PanelSeat.level == case.escalation_level,
-            )
-        )
-    )
-    return Standing(seat_of(session, user, case.committee_id), on_panel)
+# Session.info key: the accounts `load_people` brought in.
+PEOPLE = "portal.people"
+# Session.info key: the standings a read-only session already worked out (see `reachable`).
+STANDINGS = "portal.standings"
 
 
 def reachable(session: Session, user: User | None, case: Grievance) -> Standing | None:
-    """The user's standing on the case, or None when they may not open it at all."""
+    """The user's standing on the case, or None when they may not open it at all.
+
+    One statement. A session that only reads (a page view) asks once per case and person:
+    the page and the services it calls each check access, and nothing can change between."""
     if user is None or not duties.does_casework(user):
         return None
-    found = standing(session, user, case)
-    if not found.movers or conflicts.is_conflicted(session, user, case):
+    memo = session.info.setdefault(STANDINGS, {}) if WRITES_APART in session.info else {}
+    key = (user.id, case.id, case.committee_id, case.escalation_level)
+    if key not in memo:
+        memo[key] = _reachable(session, user, case)
+    return memo[key]
+
+
+def _reachable(session: Session, user: User, case: Grievance) -> Standing | None:
+    on_panel = sa.exists().where(
+        PanelSeat.grievance_id == case.id,
+        PanelSeat.user_id == user.id,
+        PanelSeat.level == case.escalation_level,
+    )
+    seat, panel, conflicted = session.execute(
+        sa.select(
+            _seat(user, case.committee_id).scalar_subquery(),
+            on_panel,
+            conflicts.named_or_recused(user, case),
+        )
+    ).one()
+    found = Standing(seat, bool(panel))
+    if not found.movers or conflicted or case.belongs_to(user):
         return None
     return found
 
@@ -131,24 +150,45 @@ def committee_case(
         stmt = stmt.with_for_update(of=Grievance)
     case = session.scalar(
         stmt.options(
-            # With the people the page names, so it costs the same few queries however
-            # many events and messages the case has (tests/web/test_query_counts.py).
-            selectinload(Grievance.events).selectinload(CaseEvent.actor),
-            selectinload(Grievance.messages).selectinload(Message.author),
+            # With everyone the page names (load_people), so it costs the same few queries
+            # however many events and messages the case has (tests/web/test_query_counts.py).
+            selectinload(Grievance.events),
+            selectinload(Grievance.messages),
             selectinload(Grievance.notes),
             selectinload(Grievance.attachments),
             selectinload(Grievance.decisions),
             selectinload(Grievance.extensions),
-            selectinload(Grievance.committee),
-            selectinload(Grievance.assignee),
+            joinedload(Grievance.committee),
         )
     )
+    if case is not None:
+        load_people(session, _named_on_page(case))
     found = reachable(session, actor, case) if case is not None else None
     if case is None or found is None:
         raise NotFound(NOT_FOUND)
     if audit_view:
         audit.record(session, actor, "case.viewed", "grievance", case.id)
     return case, found
+
+
+def _named_on_page(case: Grievance) -> set[int | None]:
+    people = {case.assignee_id, case.recorded_by_id}
+    people |= {e.actor_id for e in case.events} | {m.author_id for m in case.messages}
+    people |= {n.author_id for n in case.notes} | {d.decided_by_id for d in case.decisions}
+    people |= {x.by_id for x in case.extensions}
+    if not case.identity_hidden:
+        people.add(case.member_user_id())  # a withheld identity is never decrypted
+    return people
+
+
+def load_people(session: Session, ids: Collection[int | None]) -> None:
+    """The accounts with these ids, in one query for those the session does not hold yet:
+    then `event.actor`, `note.author` and the like are read from it without a query each."""
+    missing = {i for i in ids if i and session.identity_map.get(identity_key(User, i)) is None}
+    if missing:
+        # Held here for the session's life: its identity map keeps objects only weakly.
+        found = session.scalars(sa.select(User).where(User.id.in_(missing))).all()
+        session.info.setdefault(PEOPLE, []).extend(found)
 
 
 def plain_moves(standing: Standing, case: Grievance) -> list[Status]:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from portal.db import utcnow
 from portal.domain import sla, workflow
@@ -103,8 +103,8 @@ def member_case(
             selectinload(Grievance.attachments),
             selectinload(Grievance.extensions),
             selectinload(Grievance.decisions),
-            selectinload(Grievance.committee),
-            selectinload(Grievance.assignee),
+            joinedload(Grievance.committee),
+            joinedload(Grievance.assignee),
         )
     )
     if case is None:

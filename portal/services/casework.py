@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from portal.db import utcnow
@@ -23,7 +22,7 @@ from portal.i18n import _l
 from portal.models.grievances import Grievance, InternalNote, Message
 from portal.models.users import User
 from portal.policies.types import Calendar
-from portal.services import audit, kpi_marks, notify, timeline
+from portal.services import audit, casefile, kpi_marks, notify, timeline
 from portal.services.casefile import Standing
 
 MAX_NOTE = 10000
@@ -127,9 +126,7 @@ def add_note(
 
 def notes(session: Session, case: Grievance) -> list[InternalNote]:
     """The case's notes, newest first, their authors loaded in one query (not one per note)."""
-    authors = {n.author_id for n in case.notes}
-    if authors:
-        session.scalars(sa.select(User).where(User.id.in_(authors))).all()
+    casefile.load_people(session, {n.author_id for n in case.notes})
     return sorted(case.notes, key=lambda n: n.created_at, reverse=True)
 
 

@@ -201,18 +201,18 @@ def record(
 
 
 def _append(session: Session, entry: AuditEntry, new_cases: set[object]) -> None:
-    """Link `entry` into a lane and move the lane's head: two plain statements after the
-    checks (every page view comes here, so no unit of work)."""
+    """Link `entry` into a lane and move the lane's head: plain statements after the checks
+    (every page view comes here, so no unit of work)."""
     root = keys.current().index_root
     head = _lock_head(session, root, new_cases)
     entry.lane, entry.seq, entry.prev_hash = head.id, head.last_seq + 1, head.last_hash
     entry.hash = entry_hash(root, head.last_hash, entry)
     values = {c.key: getattr(entry, c.key) for c in AuditEntry.__table__.c if c.key != "id"}
-    table = AuditEntry.__table__
-    entry.id = session.execute(sa.insert(table).values(values).returning(table.c.id)).scalar_one()
-    session.execute(
-        sa.update(AuditHead.__table__)
-        .where(AuditHead.__table__.c.id == head.id)
+    table, heads = AuditEntry.__table__, AuditHead.__table__
+    added = sa.insert(table).values(values).returning(table.c.id)
+    move = (
+        sa.update(heads)
+        .where(heads.c.id == head.id)
         .values(
             last_seq=entry.seq,
             last_hash=entry.hash,
@@ -220,6 +220,14 @@ def _append(session: Session, entry: AuditEntry, new_cases: set[object]) -> None
             mac=head_seal(root, head.id, entry.seq, entry.hash),
         )
     )
+    if session.get_bind().dialect.name == "postgresql":
+        # Both in one statement (one round trip fewer for every page view).
+        inserted = added.cte("added")
+        moved = move.add_cte(inserted).returning(sa.select(inserted.c.id).scalar_subquery())
+        entry.id = session.execute(moved).scalar_one()
+    else:  # SQLite has no INSERT in a WITH clause
+        entry.id = session.execute(added).scalar_one()
+        session.execute(move)
 
 
 def anchor(session: Session, now: datetime | None = None) -> Anchor:

@@ -142,21 +142,27 @@ def _refuse_writes(session: Session, _context: Any, _instances: Any) -> None:
 
 
 @contextmanager
-def apart(session: Session) -> Iterator[Session]:
-    """Where a write of `session` happens: in it, or, when it only reads, in a short
-    transaction of its own, committed on leaving the block.
+def apart(session: Session) -> Iterator[Session | sa.Connection]:
+    """Where a plain write (statements, no unit of work) of `session` happens: in it, or,
+    when it only reads, in a short transaction of its own on a connection of its own,
+    committed on leaving the block.
 
     On SQLite a reader that later writes must upgrade its lock, which fails at once
     when another writer committed meanwhile; and an IMMEDIATE reader would queue every
     page view behind every other. So reads run unlocked, and their few writes (the
-    audit entry of the read, a session's last-seen time) take the lock only briefly."""
+    audit entry of the read, a session's last-seen time) take the lock only briefly.
+    A connection rather than a session: every page view comes here."""
     factory = session.info.get(WRITES_APART)
     if factory is None:
         yield session
         return
-    with factory() as writer:
-        yield writer
-        writer.commit()
+    bind = factory.kw["bind"]
+    if isinstance(bind, Engine):
+        with bind.begin() as connection:
+            yield connection
+    else:  # a connection inside an outer transaction (the tests): a savepoint of it
+        with bind.begin_nested():
+            yield bind
 
 
 def init_app(app: Flask, url: str) -> Database:

@@ -19,7 +19,7 @@ from portal.domain.roles import Role
 from portal.i18n import LANGUAGES, _l
 from portal.models.users import User, UserSession
 from portal.security import passwords
-from portal.services import account_links, audit, claims
+from portal.services import account_links, audit, claims, notifications
 
 
 def _digest(token: str) -> str:
@@ -176,14 +176,23 @@ def resume_session(
     if not token:
         return None
     now = now or utcnow()
-    # The session, its user and their roles in one statement (every request asks).
-    row = session.get(
-        UserSession,
-        _digest(token),
-        options=[joinedload(UserSession.user).joinedload(User.role_rows)],
+    # The session, its user, their roles and their unread notices in one statement: every
+    # page asks for all four.
+    found = (
+        session.execute(
+            sa.select(UserSession, notifications.unread_of(user_id).scalar_subquery())
+            .where(UserSession.id_hash == _digest(token))
+            .options(joinedload(UserSession.user).joinedload(User.role_rows))
+        )
+        .unique()
+        .first()
     )
-    if row is None or row.revoked_at is not None or row.user_id != user_id:
+    if found is None:
         return None
+    row, unread = found
+    if row.revoked_at is not None or row.user_id != user_id:
+        return None
+    setattr(row.user, notifications.UNREAD, unread)
     if now - row.last_seen_at > max_age or not row.user.active:
         return None
     # Touch at most once a minute to keep reads cheap; a page that only reads

@@ -48,6 +48,10 @@ LANES = 8
 LANES_OPENED = "audit.lanes_opened"
 
 
+# What an entry is appended with: the transaction's session, or a connection of its own.
+Executor = Session | sa.Connection
+
+
 class Actor(Protocol):
     id: int
 
@@ -57,7 +61,7 @@ def lane_name(lane: int) -> str:
     return "" if lane == 1 else f" of lane {lane}"
 
 
-def holds_cases(session: Session, besides: set[object] | None = None) -> bool:
+def holds_cases(session: Executor, besides: set[object] | None = None) -> bool:
     """Whether any case exists, other than `besides` (cases this transaction is filing)."""
     stmt = sa.select(Grievance.id)
     if besides:
@@ -65,11 +69,11 @@ def holds_cases(session: Session, besides: set[object] | None = None) -> bool:
     return session.scalar(sa.select(stmt.limit(1).exists())) or False
 
 
-def has_entries(session: Session) -> bool:
+def has_entries(session: Executor) -> bool:
     return session.scalar(sa.select(sa.exists().where(AuditEntry.id.is_not(None)))) or False
 
 
-def _claim_head(session: Session) -> sa.Row[Any] | None:
+def _claim_head(session: Executor) -> sa.Row[Any] | None:
     """The first lane's head that no other transaction holds, locked, with the number of
     heads beside it; if every lane is busy, wait for lane 1. (SQLite has one writer at a
     time: always lane 1.)"""
@@ -82,7 +86,7 @@ def _claim_head(session: Session) -> sa.Row[Any] | None:
     return head
 
 
-def _lock_head(session: Session, root: bytes, new_cases: set[object]) -> sa.Row[Any]:
+def _lock_head(session: Executor, root: bytes, new_cases: set[object]) -> sa.Row[Any]:
     """A lane's head, locked, after checking it still seals the lane's real newest entry.
 
     The genesis heads are written when the keys are first registered (see
@@ -200,7 +204,7 @@ def record(
     return entry
 
 
-def _append(session: Session, entry: AuditEntry, new_cases: set[object]) -> None:
+def _append(session: Executor, entry: AuditEntry, new_cases: set[object]) -> None:
     """Link `entry` into a lane and move the lane's head: plain statements after the checks
     (every page view comes here, so no unit of work)."""
     root = keys.current().index_root
@@ -220,7 +224,8 @@ def _append(session: Session, entry: AuditEntry, new_cases: set[object]) -> None
             mac=head_seal(root, head.id, entry.seq, entry.hash),
         )
     )
-    if session.get_bind().dialect.name == "postgresql":
+    dialect = session.dialect if isinstance(session, sa.Connection) else session.get_bind().dialect
+    if dialect.name == "postgresql":
         # Both in one statement (one round trip fewer for every page view).
         inserted = added.cte("added")
         moved = move.add_cte(inserted).returning(sa.select(inserted.c.id).scalar_subquery())

@@ -66,14 +66,25 @@ def _mine(user: User) -> sa.ColumnElement[bool]:
 
 
 def unread_count(session: Session, user: User) -> int:
-    """For the navigation: one indexed count."""
+    """For the navigation: one indexed count (usually read with the session, see below)."""
+    known = getattr(user, UNREAD, None)
+    if known is not None:
+        return int(known)
+    return session.scalar(unread_of(user.id)) or 0
+
+
+# Where `accounts.resume_session` leaves the count it read beside the session, on the User.
+UNREAD = "_portal_unread"
+
+
+def unread_of(user_id: int) -> sa.Select[tuple[int]]:
     return (
-        session.scalar(
-            sa.select(sa.func.count())
-            .select_from(Notification)
-            .where(_mine(user), Notification.read_at.is_(None))
+        sa.select(sa.func.count())
+        .select_from(Notification)
+        .where(
+            Notification.recipient_digest == recipient_digest(user_id),
+            Notification.read_at.is_(None),
         )
-        or 0
     )
 
 

@@ -21,13 +21,15 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from portal.db import Base, insert_for
+from portal.db import Base
 from portal.domain.measures import BINS, bin_of
 from portal.models.grievances import Grievance
 
@@ -234,30 +236,34 @@ def ledger_rows(moves: Moves) -> list[tuple[sa.Table, list[dict[str, Any]]]]:
 def apply(session: Session, moves: Moves) -> None:
     """Add `moves` to the daily and the monthly ledger, creating rows as needed; rows in
     key order, so two transactions touching the same rows lock them in the same order."""
-    insert = insert_for(session)
+    dialect = session.get_bind().dialect.name
     for counts_table, causes_table, monthly in LEDGERS:
         rolled = moves.by_month() if monthly else moves
         for key in sorted(rolled.days):
             counts = Counter({k: v for k, v in rolled.days[key].items() if v})
-            if not counts:
-                continue
-            stmt = insert(counts_table).values(day_values(key, counts, monthly))
-            stmt = stmt.on_conflict_do_update(
-                index_elements=list(KEY),
-                set_={name: counts_table.c[name] + stmt.excluded[name] for name in counts},
-            )
-            session.execute(stmt)
+            if counts:
+                stmt = _adding(dialect, counts_table, tuple(sorted(counts)), tuple(KEY))
+                session.execute(stmt, day_values(key, counts, monthly))
         for (key, cause), n in sorted(rolled.causes.items()):
-            if not n:
-                continue
-            stmt = insert(causes_table).values(
-                **dict(zip(KEY, key, strict=True)), root_cause=cause, cases=n
-            )
-            stmt = stmt.on_conflict_do_update(
-                index_elements=[*KEY, "root_cause"],
-                set_={"cases": causes_table.c.cases + stmt.excluded.cases},
-            )
-            session.execute(stmt)
+            if n:
+                stmt = _adding(dialect, causes_table, ("cases",), (*KEY, "root_cause"))
+                session.execute(
+                    stmt, {**dict(zip(KEY, key, strict=True)), "root_cause": cause, "cases": n}
+                )
+
+
+@cache
+def _adding(
+    dialect: str, table: sa.Table, names: tuple[str, ...], keys: tuple[str, ...]
+) -> sa.Insert:
+    """The upsert adding to columns `names` of the row at `keys`, its values bound when run:
+    built once (every filing and move comes here, and `excluded` copies every column)."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(table)
+    return stmt.on_conflict_do_update(
+        index_elements=list(keys),
+        set_={name: table.c[name] + stmt.excluded[name] for name in names},
+    )
 
 
 def _before(case: Grievance) -> Callable[[str], Any]:

@@ -20,7 +20,8 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy import event
+from sqlalchemy.orm import Session, SessionTransaction
 
 from portal.db import apart, insert_for, utcnow
 from portal.models.audit import AuditEntry, AuditHead
@@ -208,20 +209,27 @@ def _append(session: Executor, entry: AuditEntry, new_cases: set[object]) -> Non
     """Link `entry` into a lane and move the lane's head: plain statements after the checks
     (every page view comes here, so no unit of work)."""
     root = keys.current().index_root
-    head = _lock_head(session, root, new_cases)
-    entry.lane, entry.seq, entry.prev_hash = head.id, head.last_seq + 1, head.last_hash
-    entry.hash = entry_hash(root, head.last_hash, entry)
+    # A second entry of one transaction goes where the first went: that lane's head is
+    # locked and checked already, and only this transaction can have moved it since.
+    # (Under the same key: one installed meanwhile must find the head sealed by it.)
+    held = session.info.get(HELD_HEAD) if isinstance(session, Session) else None
+    if held is None or held[0] != root:
+        head = _lock_head(session, root, new_cases)
+        held = (root, head.id, head.last_seq, head.last_hash)
+    _root, lane, last_seq, last_hash = held
+    entry.lane, entry.seq, entry.prev_hash = lane, last_seq + 1, last_hash
+    entry.hash = entry_hash(root, last_hash, entry)
     values = {c.key: getattr(entry, c.key) for c in AuditEntry.__table__.c if c.key != "id"}
     table, heads = AuditEntry.__table__, AuditHead.__table__
     added = sa.insert(table).values(values).returning(table.c.id)
     move = (
         sa.update(heads)
-        .where(heads.c.id == head.id)
+        .where(heads.c.id == lane)
         .values(
             last_seq=entry.seq,
             last_hash=entry.hash,
             scheme=SCHEME,
-            mac=head_seal(root, head.id, entry.seq, entry.hash),
+            mac=head_seal(root, lane, entry.seq, entry.hash),
         )
     )
     dialect = session.dialect if isinstance(session, sa.Connection) else session.get_bind().dialect
@@ -233,6 +241,20 @@ def _append(session: Executor, entry: AuditEntry, new_cases: set[object]) -> Non
     else:  # SQLite has no INSERT in a WITH clause
         entry.id = session.execute(added).scalar_one()
         session.execute(move)
+    if isinstance(session, Session):
+        session.info[HELD_HEAD] = (root, lane, entry.seq, entry.hash)
+
+
+# Session.info key: the lane this transaction holds: (key, lane, last seq, last hash).
+HELD_HEAD = "portal.audit_head"
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _release_head(session: Session, transaction: SessionTransaction) -> None:
+    # The end of the transaction or of a savepoint (one rolled back may have taken an entry
+    # with it), not of the subtransaction each flush opens.
+    if transaction.nested or transaction.parent is None:
+        session.info.pop(HELD_HEAD, None)
 
 
 def anchor(session: Session, now: datetime | None = None) -> Anchor:

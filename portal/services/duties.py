@@ -10,12 +10,12 @@ mix them: `does_casework` treats such an account as having no committee duties a
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from portal.domain.errors import InvalidInput, PermissionDenied
 from portal.domain.roles import COMMITTEE_ROLES, OVERSIGHT_ROLES, Role, duties_clash
 from portal.i18n import _l
-from portal.models.committees import CommitteeMembership
+from portal.models.committees import CommitteeMembership, Seat
 from portal.models.users import User
 
 
@@ -91,6 +91,23 @@ def does_casework(user: User | None) -> bool:
         and user.active
         and bool(COMMITTEE_ROLES & user.roles)
         and not OVERSIGHT_ROLES & user.roles
+    )
+
+
+def chairs_of(session: Session, committee_id: int) -> list[User]:
+    """The accounts seated as the committee's chair, with their roles (each is asked
+    `does_casework`), in one query and one for the roles."""
+    return list(
+        session.scalars(
+            sa.select(User)
+            .join(CommitteeMembership, CommitteeMembership.user_id == User.id)
+            .where(
+                CommitteeMembership.committee_id == committee_id,
+                CommitteeMembership.seat == Seat.CHAIR.value,
+            )
+            .order_by(User.id)
+            .options(selectinload(User.role_rows))
+        )
     )
 
 

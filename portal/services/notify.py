@@ -25,7 +25,6 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from portal.models.committees import CommitteeMembership, Seat
 from portal.models.grievances import Claimant, Grievance
 from portal.models.users import User
 from portal.services import conflicts, duties, notifications, outbox
@@ -134,17 +133,7 @@ def dates_moved(session: Session, case: Grievance, now: datetime | None = None) 
 
 
 def _chairs(session: Session, case: Grievance) -> list[User]:
-    return list(
-        session.scalars(
-            sa.select(User)
-            .join(CommitteeMembership, CommitteeMembership.user_id == User.id)
-            .where(
-                CommitteeMembership.committee_id == case.committee_id,
-                CommitteeMembership.seat == Seat.CHAIR.value,
-            )
-            .order_by(User.id)
-        )
-    )
+    return duties.chairs_of(session, case.committee_id)
 
 
 def _to_staff(

@@ -18,7 +18,6 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from portal.db import utcnow
-from portal.models.committees import CommitteeMembership, Seat
 from portal.models.grievances import Grievance, Recusal
 from portal.models.users import User
 from portal.policies.types import Level, PolicySet
@@ -30,22 +29,14 @@ _CHAIR_LED = ("reviewer", "committee_chair")
 
 def _chairs(session: Session, case: Grievance) -> list[User]:
     """The committee's chairs who do casework (an inactive or oversight account acts for nobody)."""
-    found = session.scalars(
-        sa.select(User)
-        .join(CommitteeMembership, CommitteeMembership.user_id == User.id)
-        .where(
-            CommitteeMembership.committee_id == case.committee_id,
-            CommitteeMembership.seat == Seat.CHAIR.value,
-        )
-        .order_by(User.id)
-    )
-    return [u for u in found if duties.does_casework(u)]
+    return [u for u in duties.chairs_of(session, case.committee_id) if duties.does_casework(u)]
 
 
-def who_chairs(session: Session, case: Grievance) -> list[User]:
+def who_chairs(session: Session, case: Grievance, chairs: list[User] | None = None) -> list[User]:
     """The chairs of the case's committee who may act on it: active, doing casework, and
-    not conflicted on it. Any of them takes over a conflicted chair's duties."""
-    chairs = _chairs(session, case)
+    not conflicted on it. Any of them takes over a conflicted chair's duties. (`chairs`:
+    the committee's `_chairs`, when the caller has them already.)"""
+    chairs = _chairs(session, case) if chairs is None else chairs
     out = conflicts.conflicted_ids(session, chairs, case)
     return [u for u in chairs if u.id not in out]
 
@@ -69,7 +60,7 @@ def hand_on(
     if not case.is_open or current is None or current.actor not in _CHAIR_LED:
         return None
     chairs = _chairs(session, case)
-    if not chairs or who_chairs(session, case):
+    if not chairs or who_chairs(session, case, chairs):
         return None  # no chair seated yet (not a conflict), or one is free to act
     target = next(
         (

@@ -276,3 +276,32 @@ def test_an_anchor_taken_before_lanes_still_proves_the_log(session, chain):
     ]
     session.execute(sa.update(TABLE).where(TABLE.c.seq == 2).values(detail="{}"))
     assert audit_verify.Problem(2, "was edited after it was written") in problems(session)
+
+
+def test_entries_of_one_transaction_follow_each_other_and_a_savepoint_undone_leaves_no_gap(
+    session,
+):
+    """The second entry of a transaction takes the lane its first locked, without asking
+    again; an entry undone with its savepoint is not counted on by the next."""
+    statements: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args):  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    engine = session.get_bind().engine
+    first = audit.record(session, None, "case.status", "grievance", "a", {}, now=T0)
+    sa.event.listen(engine, "before_cursor_execute", seen)
+    try:
+        second = audit.record(session, None, "case.status", "grievance", "a", {}, now=T0)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", seen)
+    assert (second.lane, second.seq, second.prev_hash) == (first.lane, first.seq + 1, first.hash)
+    assert not [s for s in statements if "FROM audit_head" in s]  # the head was not asked again
+
+    undone = session.begin_nested()
+    audit.record(session, None, "case.status", "grievance", "b", {}, now=T0)
+    undone.rollback()
+    third = audit.record(session, None, "case.status", "grievance", "c", {}, now=T0)
+    assert (third.seq, third.prev_hash) == (second.seq + 1, second.hash)
+    session.commit()
+    assert not problems(session)

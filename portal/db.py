@@ -61,7 +61,12 @@ class UTCDateTime(sa.types.TypeDecorator[datetime]):
 
 def insert_for(session: Session) -> Any:
     """The dialect's INSERT construct, which knows ON CONFLICT DO NOTHING (both backends)."""
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    return insert_of(session.get_bind().dialect.name)
+
+
+def insert_of(dialect: str) -> Any:
+    """`insert_for` by the dialect's name."""
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 
 def utcnow() -> datetime:

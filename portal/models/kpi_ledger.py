@@ -26,10 +26,9 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from portal.db import Base
+from portal.db import Base, insert_of
 from portal.domain.measures import BINS, bin_of
 from portal.models.grievances import Grievance
 
@@ -258,8 +257,7 @@ def _adding(
 ) -> sa.Insert:
     """The upsert adding to columns `names` of the row at `keys`, its values bound when run:
     built once (every filing and move comes here, and `excluded` copies every column)."""
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(table)
+    stmt = insert_of(dialect)(table)
     return stmt.on_conflict_do_update(
         index_elements=list(keys),
         set_={name: table.c[name] + stmt.excluded[name] for name in names},

@@ -62,7 +62,11 @@ def add(
 
 
 def _mine(user: User) -> sa.ColumnElement[bool]:
-    return Notification.recipient_digest == recipient_digest(user.id)
+    return _addressed_to(user.id)
+
+
+def _addressed_to(user_id: int) -> sa.ColumnElement[bool]:
+    return Notification.recipient_digest == recipient_digest(user_id)
 
 
 def unread_count(session: Session, user: User) -> int:
@@ -81,10 +85,7 @@ def unread_of(user_id: int) -> sa.Select[tuple[int]]:
     return (
         sa.select(sa.func.count())
         .select_from(Notification)
-        .where(
-            Notification.recipient_digest == recipient_digest(user_id),
-            Notification.read_at.is_(None),
-        )
+        .where(_addressed_to(user_id), Notification.read_at.is_(None))
     )
 
 

@@ -58,10 +58,6 @@ class Standing:
         return [s for s in workflow.Status if self.can(current, s)]
 
 
-def seat_of(session: Session, user: User, committee_id: int) -> str | None:
-    return session.scalar(_seat(user, committee_id))
-
-
 def _seat(user: User, committee_id: int) -> sa.Select[tuple[str]]:
     return sa.select(CommitteeMembership.seat).where(
         CommitteeMembership.user_id == user.id,

@@ -11,7 +11,7 @@ and when it was shown (filled in by `render_case`; templates render them with
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 
 from flask_wtf import FlaskForm
 from wtforms import HiddenField
@@ -62,6 +62,32 @@ def _root_cause_form() -> FlaskForm:
     return RootCauseForm(prefix="rootcause")
 
 
-def case_forms(**given: FlaskForm) -> dict[str, FlaskForm]:
-    """Fresh forms for the page, with `given` (a refused form) in place of its fresh one."""
-    return {name: given.get(name) or make() for name, make in CASE_FORMS.items()}
+class CaseForms(Mapping[str, FlaskForm]):
+    """The page's forms by name, each built when the page first shows it: a case shows a
+    few of its fifteen (no decision form before investigation, no vote without a panel),
+    and building a form with its fields is most of what an unshown one would cost.
+    `prepare` is applied to each as it is built (the version and time the page shows)."""
+
+    def __init__(self, given: dict[str, FlaskForm], prepare: Callable[[FlaskForm], None]):
+        self._built = dict(given)
+        self._prepared: set[str] = set()
+        self._prepare = prepare
+
+    def __getitem__(self, name: str) -> FlaskForm:
+        if name not in self._built:
+            self._built[name] = CASE_FORMS[name]()
+        if name not in self._prepared:
+            self._prepare(self._built[name])
+            self._prepared.add(name)
+        return self._built[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(CASE_FORMS)
+
+    def __len__(self) -> int:
+        return len(CASE_FORMS)
+
+
+def case_forms(prepare: Callable[[FlaskForm], None], **given: FlaskForm) -> CaseForms:
+    """The page's forms, with `given` (a refused form) in place of its fresh one."""
+    return CaseForms(given, prepare)

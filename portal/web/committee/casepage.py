@@ -46,11 +46,14 @@ def render_case(
     session = db.session()
     policies = current_policies()
     now = utcnow()
-    shown = case_forms(**forms)
-    for form in shown.values():
+    seen = versions.marker(now)
+
+    def prepare(form: FlaskForm) -> None:
         if isinstance(form, CaseForm):
             form.version.data = str(case.version)
-            form.seen.data = versions.marker(now)
+            form.seen.data = seen
+
+    shown = case_forms(prepare, **forms)
     merged = merging.merged_into(session, case)
     return (
         render_template(

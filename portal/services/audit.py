@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any, Protocol
 
 import sqlalchemy as sa
@@ -78,13 +79,35 @@ def _claim_head(session: Executor) -> sa.Row[Any] | None:
     """The first lane's head that no other transaction holds, locked, with the number of
     heads beside it; if every lane is busy, wait for lane 1. (SQLite has one writer at a
     time: always lane 1.)"""
+    first_free, lane_one, _tail = _chain_statements()
+    head = session.execute(first_free).first()
+    if head is None:
+        head = session.execute(lane_one).first()
+    return head
+
+
+@cache
+def _chain_statements() -> tuple[sa.Select[Any], sa.Select[Any], sa.Select[Any]]:
+    """The statements every append runs, built once: every page view appends, and building
+    them anew each time cost more than running them."""
     heads = sa.select(sa.func.count()).select_from(AuditHead).scalar_subquery()
     columns = AuditHead.__table__.c
     stmt = sa.select(columns, heads.label("lanes")).order_by(columns.id).limit(1)
-    head = session.execute(stmt.with_for_update(skip_locked=True)).first()
-    if head is None:
-        head = session.execute(stmt.where(columns.id == 1).with_for_update()).first()
-    return head
+    # The lane's newest entry and anything beyond it, in one query.
+    tail = (
+        sa.select(AuditEntry.seq, AuditEntry.hash)
+        .where(
+            AuditEntry.lane == sa.bindparam("lane", type_=AuditEntry.lane.type),
+            AuditEntry.seq >= sa.bindparam("seq", type_=AuditEntry.seq.type),
+        )
+        .order_by(AuditEntry.seq)
+        .limit(2)
+    )
+    return (
+        stmt.with_for_update(skip_locked=True),
+        stmt.where(columns.id == 1).with_for_update(),
+        tail,
+    )
 
 
 def _lock_head(session: Executor, root: bytes, new_cases: set[object]) -> sa.Row[Any]:
@@ -100,13 +123,7 @@ def _lock_head(session: Executor, root: bytes, new_cases: set[object]) -> sa.Row
         raise AuditChainBroken(
             f"the chain head{where}'s seal does not match (the head was altered)"
         )
-    # The lane's newest entry and anything beyond it, in one query.
-    found = session.execute(
-        sa.select(AuditEntry.seq, AuditEntry.hash)
-        .where(AuditEntry.lane == head.id, AuditEntry.seq >= head.last_seq)
-        .order_by(AuditEntry.seq)
-        .limit(2)
-    ).all()
+    found = session.execute(_chain_statements()[2], {"lane": head.id, "seq": head.last_seq}).all()
     if head.last_seq:
         if not found or tuple(found[0]) != (head.last_seq, head.last_hash):
             raise AuditChainBroken(
@@ -219,30 +236,58 @@ def _append(session: Executor, entry: AuditEntry, new_cases: set[object]) -> Non
     _root, lane, last_seq, last_hash = held
     entry.lane, entry.seq, entry.prev_hash = lane, last_seq + 1, last_hash
     entry.hash = entry_hash(root, last_hash, entry)
-    values = {c.key: getattr(entry, c.key) for c in AuditEntry.__table__.c if c.key != "id"}
-    table, heads = AuditEntry.__table__, AuditHead.__table__
-    added = sa.insert(table).values(values).returning(table.c.id)
-    move = (
-        sa.update(heads)
-        .where(heads.c.id == lane)
-        .values(
-            last_seq=entry.seq,
-            last_hash=entry.hash,
-            scheme=SCHEME,
-            mac=head_seal(root, lane, entry.seq, entry.hash),
-        )
-    )
+    values = {f"e_{name}": getattr(entry, name) for name in _ENTRY_COLUMNS}
+    values |= {
+        "h_lane": lane,
+        "h_seq": entry.seq,
+        "h_hash": entry.hash,
+        "h_scheme": SCHEME,
+        "h_mac": head_seal(root, lane, entry.seq, entry.hash),
+    }
     dialect = session.dialect if isinstance(session, sa.Connection) else session.get_bind().dialect
-    if dialect.name == "postgresql":
-        # Both in one statement (one round trip fewer for every page view).
-        inserted = added.cte("added")
-        moved = move.add_cte(inserted).returning(sa.select(inserted.c.id).scalar_subquery())
-        entry.id = session.execute(moved).scalar_one()
-    else:  # SQLite has no INSERT in a WITH clause
-        entry.id = session.execute(added).scalar_one()
-        session.execute(move)
+    added, move = _append_statements(dialect.name == "postgresql")
+    entry.id = session.execute(added, values).scalar_one()
+    if move is not None:
+        session.execute(move, values)
     if isinstance(session, Session):
         session.info[HELD_HEAD] = (root, lane, entry.seq, entry.hash)
+
+
+_ENTRY_COLUMNS = tuple(c.key for c in AuditEntry.__table__.c if c.key != "id")
+
+
+@cache
+def _append_statements(postgres: bool) -> tuple[sa.Executable, sa.Executable | None]:
+    """The entry's insert and the head's move, built once with their values as parameters.
+    On PostgreSQL both are one statement (a round trip fewer for every page view); SQLite
+    has no INSERT in a WITH clause, so there they are two."""
+    table, heads = AuditEntry.__table__, AuditHead.__table__
+    added = (
+        sa.insert(table)
+        .values(
+            {name: sa.bindparam(f"e_{name}", type_=table.c[name].type) for name in _ENTRY_COLUMNS}
+        )
+        .returning(table.c.id)
+    )
+    move = (
+        sa.update(heads)
+        .where(heads.c.id == sa.bindparam("h_lane", type_=heads.c.id.type))
+        .values(
+            {
+                name: sa.bindparam(f"h_{param}", type_=heads.c[name].type)
+                for name, param in (
+                    ("last_seq", "seq"),
+                    ("last_hash", "hash"),
+                    ("scheme", "scheme"),
+                    ("mac", "mac"),
+                )
+            }
+        )
+    )
+    if not postgres:
+        return added, move
+    inserted = added.cte("added")
+    return move.add_cte(inserted).returning(sa.select(inserted.c.id).scalar_subquery()), None
 
 
 # Session.info key: the lane this transaction holds: (key, lane, last seq, last hash).

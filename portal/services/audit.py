@@ -273,15 +273,10 @@ def _append_statements(postgres: bool) -> tuple[sa.Executable, sa.Executable | N
         sa.update(heads)
         .where(heads.c.id == sa.bindparam("h_lane", type_=heads.c.id.type))
         .values(
-            {
-                name: sa.bindparam(f"h_{param}", type_=heads.c[name].type)
-                for name, param in (
-                    ("last_seq", "seq"),
-                    ("last_hash", "hash"),
-                    ("scheme", "scheme"),
-                    ("mac", "mac"),
-                )
-            }
+            last_seq=sa.bindparam("h_seq", type_=heads.c.last_seq.type),
+            last_hash=sa.bindparam("h_hash", type_=heads.c.last_hash.type),
+            scheme=sa.bindparam("h_scheme", type_=heads.c.scheme.type),
+            mac=sa.bindparam("h_mac", type_=heads.c.mac.type),
         )
     )
     if not postgres:

@@ -69,16 +69,16 @@ class CaseForms(Mapping[str, FlaskForm]):
     `prepare` is applied to each as it is built (the version and time the page shows)."""
 
     def __init__(self, given: dict[str, FlaskForm], prepare: Callable[[FlaskForm], None]):
+        for form in given.values():
+            prepare(form)
         self._built = dict(given)
-        self._prepared: set[str] = set()
         self._prepare = prepare
 
     def __getitem__(self, name: str) -> FlaskForm:
         if name not in self._built:
-            self._built[name] = CASE_FORMS[name]()
-        if name not in self._prepared:
-            self._prepare(self._built[name])
-            self._prepared.add(name)
+            form = CASE_FORMS[name]()
+            self._prepare(form)
+            self._built[name] = form
         return self._built[name]
 
     def __iter__(self) -> Iterator[str]:

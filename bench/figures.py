@@ -135,8 +135,18 @@ def _get(*path: str) -> Callable[[dict[str, Any]], float | None]:
     return get
 
 
+def _floor_share(results: dict[str, Any]) -> float | None:
+    """The ceiling of any page's share: the stack floor's own share of bare Flask."""
+    floor: Run | None = results.get("floor")
+    hello: Run | None = results.get("hello")
+    return floor.rps / hello.rps if floor and hello and hello.rps else None
+
+
 OTHER_FIGURES = [
     Figure("hello.rps", "Bare Flask hello: requests/s", "/s", _get("hello", "rps")),
+    Figure("floor.rps", "Stack floor (bench/floor.py: 2 reads, 1 audited write, 25 rows):"
+           " requests/s", "/s", _get("floor", "rps")),
+    Figure("floor.share", "  the stack floor's share of bare Flask", "%", _floor_share),
     Figure("filing.rps", "Filing with a 100 KB file: grievances/s", "/s", _get("filing", "rps"),
            Target(">=", 100), 1),
     Figure("filing.p95", "Filing with a 100 KB file: p95 of the POST", "ms", _get("filing", "p95"),

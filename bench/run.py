@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import figures, ledger_scale, load
+from bench import floor as bench_floor
 from bench.client import Client, sessions
 from bench.figures import PAGES, Page
 from bench.server import (
@@ -33,9 +34,11 @@ from bench.server import (
     Server,
     copy_of,
     database_url,
+    floor_url,
     postgres_available,
     prepare,
     serve,
+    serve_floor,
     serve_hello,
 )
 
@@ -125,11 +128,25 @@ def pages(
     return out
 
 
+def _floor_run(srv: Server) -> load.Run:
+    load.wrk(srv.url, [("/", "")], 1)
+    return load.median_run([load.wrk(srv.url, [("/", "")], SECONDS) for _ in range(RUNS)])
+
+
 def hello() -> load.Run:
     with serve_hello(workers=WORKERS) as srv:
-        load.wrk(srv.url, [("/", "")], 1)
-        got = load.median_run([load.wrk(srv.url, [("/", "")], SECONDS) for _ in range(RUNS)])
+        got = _floor_run(srv)
     say(f"  bare Flask: {got.rps:,.0f}/s p95 {got.p95:.1f} ms")
+    return got
+
+
+def stack_floor(backend: str) -> load.Run:
+    """The least an audited list page costs on this stack and database (bench/floor.py)."""
+    url = floor_url(backend)
+    bench_floor.prepare(url)
+    with serve_floor(url, workers=WORKERS) as srv:
+        got = _floor_run(srv)
+    say(f"  stack floor: {got.rps:,.0f}/s p95 {got.p95:.1f} ms")
     return got
 
 
@@ -238,6 +255,8 @@ def measure(backend: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     }
     say(f"{backend}: bare Flask floor")
     results["hello"] = hello()
+    say(f"{backend}: the stack floor (an audited 25-row list page, nothing else)")
+    results["floor"] = stack_floor(backend)
     scaling: list[dict[str, Any]] = []
     # Pages and filings are timed on a throwaway copy: what they write (audit entries,
     # sessions, a few hundred filed cases a run, which land in the queue) would otherwise

@@ -326,6 +326,21 @@ def serve_hello(
     return _gunicorn("bench.hello:app", env, workers, WORK / "hello.log", port, timeout)
 
 
+def floor_url(backend: str) -> str:
+    """Where the stack floor of bench/floor.py keeps its rows on `backend`."""
+    (WORK / "floor").mkdir(parents=True, exist_ok=True)
+    return database_url("floor", backend)
+
+
+def serve_floor(
+    url: str, workers: int = 2, port: int | None = None, timeout: float = 30
+) -> contextlib.AbstractContextManager[Server]:
+    """The stack floor of bench/floor.py on the database at `url`, same gunicorn settings."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PORTAL_")}
+    env["FLOOR_DATABASE_URL"] = url
+    return _gunicorn("bench.floor:app", env, workers, WORK / "floor.log", port, timeout)
+
+
 if __name__ == "__main__":  # a quick look: python -m bench.server [sqlite|postgresql]
     backend = sys.argv[1] if len(sys.argv) > 1 else "sqlite"
     inst = prepare("try-" + backend, database_url("try-" + backend, backend))

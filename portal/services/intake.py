@@ -35,7 +35,7 @@ from portal.services import (
 )
 from portal.services.access import require_role
 from portal.services.accounts import require_confirmed
-from portal.services.duties import require_casework
+from portal.services.duties import chairs_of, require_casework
 from portal.services.policies import record_policy_version
 from portal.services.triage import triage
 from portal.storage import EvidenceStore
@@ -320,10 +320,12 @@ def file_grievance(
     timeline.move(session, case, Status.ACKNOWLEDGED, Mover.SYSTEM, None, now=now)
     if suggestion.rules:
         _escalate_high_risk(session, case, policies, now)
-    # A case naming (or filed by) every chair of its committee goes where someone may act.
-    recusals.hand_on(session, case, policies, None, now)
+    # A case naming (or filed by) every chair of its committee goes where someone may act;
+    # the chairs are told of it either way (loaded once for both).
+    chairs = chairs_of(session, committee.id)
+    recusals.hand_on(session, case, policies, None, now, chairs)
     notify.case_acknowledged(session, case, now)
-    notify.new_case(session, case, now)
+    notify.new_case(session, case, now, chairs)
     record_policy_version(session, policies, now=now)
     session.flush()
     return case

@@ -169,12 +169,18 @@ def _assignee(session: Session, case: Grievance) -> User | None:
     return session.get(User, case.assignee_id) if case.assignee_id else None
 
 
-def new_case(session: Session, case: Grievance, now: datetime | None = None) -> None:
-    """A case arrived at a committee (filed, or moved there): its chairs triage it."""
+def new_case(
+    session: Session,
+    case: Grievance,
+    now: datetime | None = None,
+    chairs: list[User] | None = None,
+) -> None:
+    """A case arrived at a committee (filed, or moved there): its chairs triage it.
+    (`chairs`: `duties.chairs_of` its committee, when the caller has them already.)"""
     _to_staff(
         session,
         case,
-        _chairs(session, case),
+        _chairs(session, case) if chairs is None else chairs,
         "new_case",
         {"committee": case.committee.slug, "first_due": _iso(case.first_response_due_at)},
         now,

@@ -27,9 +27,11 @@ from portal.services import audit, conflicts, duties, panels, timeline
 _CHAIR_LED = ("reviewer", "committee_chair")
 
 
-def _chairs(session: Session, case: Grievance) -> list[User]:
-    """The committee's chairs who do casework (an inactive or oversight account acts for nobody)."""
-    return [u for u in duties.chairs_of(session, case.committee_id) if duties.does_casework(u)]
+def _chairs(session: Session, case: Grievance, seated: list[User] | None = None) -> list[User]:
+    """The committee's chairs who do casework (an inactive or oversight account acts for nobody);
+    `seated`: its chairs, when the caller has them already."""
+    seated = duties.chairs_of(session, case.committee_id) if seated is None else seated
+    return [u for u in seated if duties.does_casework(u)]
 
 
 def who_chairs(session: Session, case: Grievance, chairs: list[User] | None = None) -> list[User]:
@@ -47,6 +49,7 @@ def hand_on(
     policies: PolicySet,
     actor: User | None = None,
     now: datetime | None = None,
+    chairs: list[User] | None = None,
 ) -> Level | None:
     """Move an open case up the ladder when every chair of its committee is conflicted on it.
 
@@ -54,12 +57,13 @@ def hand_on(
     the default and Seoul ladders: the board's grievance panel, which is seated), recorded
     as an internal event and audited. Returns the new level, or None when nothing had to
     change: a chair is free, the committee has no chair seated yet, the case is already with
-    a panel, or the ladder has nowhere higher."""
+    a panel, or the ladder has nowhere higher. (`chairs`: `duties.chairs_of` the case's
+    committee, when the caller has them already.)"""
     ladder = policies.ladder
     current = ladder.levels.get(case.escalation_level)
     if not case.is_open or current is None or current.actor not in _CHAIR_LED:
         return None
-    chairs = _chairs(session, case)
+    chairs = _chairs(session, case, chairs)
     if not chairs or who_chairs(session, case, chairs):
         return None  # no chair seated yet (not a conflict), or one is free to act
     target = next(

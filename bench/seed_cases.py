@@ -104,11 +104,13 @@ def row_of(obj: Any) -> dict[str, Any]:
     model = obj.model if isinstance(obj, Row) else type(obj)
     values = obj.values if isinstance(obj, Row) else obj.__dict__
     if model not in _COLUMNS:
-        # Integer keys are the database's to number (panel seats, party indexes).
+        # Integer keys are the database's to number (panel seats, party indexes); a property
+        # that is a query (Grievance.has_merged) is no column.
         _COLUMNS[model] = [
-            (attr.key, attr.columns[0])
+            (attr.key, column)
             for attr in sa.inspect(model).column_attrs
-            if not (attr.columns[0].primary_key and isinstance(attr.columns[0].type, sa.Integer))
+            if isinstance(column := attr.columns[0], sa.Column)
+            and not (column.primary_key and isinstance(column.type, sa.Integer))
         ]
     row: dict[str, Any] = {}
     for key, column in _COLUMNS[model]:

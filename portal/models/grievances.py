@@ -5,7 +5,7 @@ from __future__ import annotations
 import hmac
 import uuid
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -115,6 +115,8 @@ class Grievance(Encrypted, Base):
     appealed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, active_history=True)
     # A duplicate merged into another case of the same member points to the survivor.
     merged_into_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("grievances.id"))
+    if TYPE_CHECKING:
+        has_merged: Mapped[bool]  # mapped below the class: it asks the table about itself
 
     # What the dashboard counts (services/kpi_marks.py writes them when the event happens;
     # models/kpi_ledger.py keeps the daily ledger in step on every flush). The day of filing in
@@ -241,6 +243,14 @@ def pending_due() -> sa.ColumnElement[datetime]:
         (Grievance.first_response_at.is_(None), Grievance.first_response_due_at),
         else_=Grievance.resolution_due_at,
     )
+
+
+_MERGED = Grievance.__table__.alias("merged")  # a table, not an ORM alias: none configured yet
+# Whether any case was merged into this one: a case page loads it with the case (undefer)
+# and asks for the merged cases only when there are some, which is seldom.
+Grievance.has_merged = sa.orm.column_property(
+    sa.exists().where(_MERGED.c.merged_into_id == Grievance.id), deferred=True
+)
 
 
 # A committee's open queue, due first: read in index order, a page of 25 reads 25 rows

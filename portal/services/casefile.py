@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload, undefer
 from sqlalchemy.orm.util import identity_key
 
 from portal.db import WRITES_APART, utcnow
@@ -154,6 +154,7 @@ def committee_case(
             selectinload(Grievance.attachments),
             selectinload(Grievance.decisions),
             selectinload(Grievance.extensions),
+            undefer(Grievance.has_merged),
             joinedload(Grievance.committee),
         )
     )

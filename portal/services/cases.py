@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload, undefer
 
 from portal.db import utcnow
 from portal.domain import sla, workflow
@@ -104,6 +104,7 @@ def member_case(
             selectinload(Grievance.extensions),
             selectinload(Grievance.decisions),
             joinedload(Grievance.committee),
+            undefer(Grievance.has_merged),
             joinedload(Grievance.assignee),
         )
     )

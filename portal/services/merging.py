@@ -177,7 +177,10 @@ def _parties(session: Session, case: Grievance) -> list[PartyIndex]:
 
 
 def merged_into(session: Session, case: Grievance) -> list[Grievance]:
-    """The cases merged into `case`, with what their pages show, in a fixed few queries."""
+    """The cases merged into `case`, with what their pages show, in a fixed few queries
+    (none when `case` was loaded with `has_merged` and it has none)."""
+    if not case.has_merged:
+        return []
     return list(
         session.scalars(
             sa.select(Grievance)

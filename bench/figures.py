@@ -147,6 +147,9 @@ OTHER_FIGURES = [
     Figure("floor.rps", "Stack floor (bench/floor.py: 2 reads, 1 audited write, 25 rows):"
            " requests/s", "/s", _get("floor", "rps")),
     Figure("floor.share", "  the stack floor's share of bare Flask", "%", _floor_share),
+    Figure("floor.p95", "  the stack floor's p95", "ms", _get("floor", "p95"), digits=1),
+    Figure("floor.rss", "  the stack floor's peak worker memory (no password hashing)", "MB",
+           _get("floor", "extra", "rss_mb"), digits=1),
     Figure("filing.rps", "Filing with a 100 KB file: grievances/s", "/s", _get("filing", "rps"),
            Target(">=", 100), 1),
     Figure("filing.p95", "Filing with a 100 KB file: p95 of the POST", "ms", _get("filing", "p95"),

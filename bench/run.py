@@ -146,7 +146,8 @@ def stack_floor(backend: str) -> load.Run:
     bench_floor.prepare(url)
     with serve_floor(url, workers=WORKERS) as srv:
         got = _floor_run(srv)
-    say(f"  stack floor: {got.rps:,.0f}/s p95 {got.p95:.1f} ms")
+        got.extra["rss_mb"] = load.peak_rss_mb(srv.worker_pids())
+    say(f"  stack floor: {got.rps:,.0f}/s p95 {got.p95:.1f} ms, {got.extra['rss_mb']:.0f} MB")
     return got
 
 

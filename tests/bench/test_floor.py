@@ -37,7 +37,7 @@ def test_the_floor_lists_one_committees_open_rows_and_logs_each_view(tmp_path: P
 
 
 def test_the_table_shows_the_floors_share_of_bare_flask():
-    run = Run(rps=400.0, p50=30.0, p95=50.0, p99=60.0, requests=4000, errors=0, cpu=0.9)
+    run = Run(400.0, 30.0, 50.0, 60.0, 4000, 0, 0.9, extra={"rss_mb": 64.0})
     hello = Run(rps=4000.0, p50=3.0, p95=5.0, p99=6.0, requests=40000, errors=0, cpu=0.9)
 
     rows = {r["key"]: r for r in figures.table_rows({"postgresql": {"hello": hello, "floor": run}})}
@@ -45,3 +45,4 @@ def test_the_table_shows_the_floors_share_of_bare_flask():
     assert rows["floor.rps"]["postgresql"] == 400.0
     assert rows["floor.share"]["postgresql"] == 0.1
     assert rows["floor.share"]["sqlite"] is None
+    assert rows["floor.p95"]["postgresql"] == 50.0 and rows["floor.rss"]["postgresql"] == 64.0

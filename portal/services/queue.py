@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.sql.elements import ColumnElement
 
 from portal.db import utcnow
@@ -107,7 +107,7 @@ def _seats(session: Session, actor: User) -> list[CommitteeMembership]:
         session.scalars(
             sa.select(CommitteeMembership)
             .where(CommitteeMembership.user_id == actor.id)
-            .options(selectinload(CommitteeMembership.committee))
+            .options(joinedload(CommitteeMembership.committee))
         )
     )
 

@@ -218,7 +218,10 @@ def test_my_grievances_is_paginated(app, member_browser, member, session):
     first = member_browser.get("/my/grievances").get_data(as_text=True)
     assert "Matter 22" in first and "Matter 02" not in first and "Page 1 of 2" in first
     second = member_browser.get("/my/grievances?page=2").get_data(as_text=True)
-    assert "Matter 02" in second and "Matter 22" not in second
+    assert "Matter 02" in second and "Matter 22" not in second and "Page 2 of 2" in second
+    # An old link past the end shows the last page there is, not an empty list.
+    past = member_browser.get("/my/grievances?page=9").get_data(as_text=True)
+    assert "Matter 02" in past and "Page 2 of 2" in past
 
 
 def test_a_reply_while_waiting_restarts_the_clock_and_moves_the_decision_date(

@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from portal.db import utcnow
@@ -24,7 +23,7 @@ from portal.models.grievances import Decision, Grievance
 from portal.models.users import User
 from portal.policies.types import Clause, Level, Outcome, PolicySet
 from portal.services import audit, casework, kpi_marks, notify, surveys, timeline
-from portal.services.casefile import Standing
+from portal.services.casefile import Standing, load_people
 from portal.services.cases import resume_clock
 
 MAX_RATIONALE = 20000
@@ -192,10 +191,9 @@ def shown(decision: Decision, policies: PolicySet) -> Shown:
 
 
 def shown_all(session: Session, case: Grievance, policies: PolicySet) -> list[Shown]:
-    """The case's decisions, newest first, with who decided loaded in one query."""
-    deciders = {d.decided_by_id for d in case.decisions}
-    if deciders:
-        session.scalars(sa.select(User).where(User.id.in_(deciders))).all()
+    """The case's decisions, newest first, with who decided loaded in one query (none when
+    the case page has loaded them already)."""
+    load_people(session, {d.decided_by_id for d in case.decisions})
     return [shown(d, policies) for d in reversed(case.decisions)]
 
 

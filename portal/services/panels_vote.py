@@ -123,11 +123,14 @@ def panel_view(session: Session, actor: User, case: Grievance, policies: PolicyS
     if standing is None:
         raise NotFound(casefile.NOT_FOUND)
     level = case.escalation_level
-    seats = _seats(session, case, level)
+    decision = _panel_decision(case, level)
+    # A panel is seated only at a panel level of the ladder: a case anywhere else (most of
+    # them) has no seats or votes to ask for, unless a panel decided it there.
+    asked = decision is not None or is_panel_level(policies, level)
+    seats = _seats(session, case, level) if asked else []
     members = _taking_part(session, case, seats)
     ids = {u.id for u in members}
-    counted = [v for v in _votes(session, case, level) if v.user_id in ids]
-    decision = _panel_decision(case, level)
+    counted = [v for v in _votes(session, case, level) if v.user_id in ids] if ids else []
     by_name = sorted(members, key=lambda u: (u.full_name.casefold(), u.id))
     rules = policies.ladder.panel
     return PanelView(

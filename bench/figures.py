@@ -161,6 +161,10 @@ OTHER_FIGURES = [
            Target(">=", 5000)),
     Figure("rss.peak", "Peak memory of a gunicorn worker", "MB", _get("rss_mb"),
            Target("<", 150, "MB"), 1),
+    Figure("rss.renderer", "  the PDF renderer, one a host for all workers (portal/pdf/server.py)",
+           "MB", _get("renderer", "server_mb"), digits=1),
+    Figure("rss.document", "  the largest of its processes, one a document (ends with it)", "MB",
+           _get("renderer", "document_mb"), digits=1),
     Figure("ledger.chair_p95", f"KPI dashboard at {LEDGER_CASES:,} grievances (chair, 90 days,"
            " in process): p95", "ms", _get("ledger", "chair_p95"), Target("<", 300, "ms"), 1),
     Figure("ledger.year_p95", "  the same, an administrator over 12 months: p95", "ms",

@@ -7,6 +7,7 @@ over the run (from /proc/stat), so a lock that caps throughput shows as idle CPU
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import multiprocessing
@@ -14,6 +15,7 @@ import shutil
 import statistics
 import subprocess
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -237,3 +239,40 @@ def peak_rss_mb(pids: list[int]) -> float:
         except OSError:
             continue
     return peak / 1024
+
+
+class RendererWatch:
+    """The PDF renderer's memory while pages run: the server's own peak, and the largest of
+    the processes it forks, one a document (they live a tenth of a second to a second, so
+    their peaks are sampled every 10 ms; each is its VmHWM, so a late sample still sees it)."""
+
+    def __init__(self, socket: Path) -> None:
+        self.socket = socket
+        self.server_mb = 0.0
+        self.document_mb = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> RendererWatch:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _sample(self) -> None:
+        from portal.pdf.renderer import renderer_pid
+
+        server: int | None = None
+        looked = 0.0
+        while not self._stop.wait(0.01):
+            if time.monotonic() - looked > 1:  # the server is looked up once a second
+                server, looked = renderer_pid(self.socket), time.monotonic()
+            if server is None:
+                continue
+            self.server_mb = max(self.server_mb, peak_rss_mb([server]))
+            with contextlib.suppress(OSError):
+                children = Path(f"/proc/{server}/task/{server}/children").read_text()
+                pids = [int(pid) for pid in children.split()]
+                self.document_mb = max(self.document_mb, peak_rss_mb(pids))

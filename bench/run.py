@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import sys
 import time
 from pathlib import Path
@@ -41,6 +42,8 @@ from bench.server import (
     serve_floor,
     serve_hello,
 )
+from portal.config import ROOT
+from portal.pdf.renderer import Renderer, renderer_pid
 
 QUICK = os.environ.get("BENCH_QUICK") == "1"
 CASES = int(os.environ.get("BENCH_CASES") or (2000 if QUICK else 100_000))
@@ -52,6 +55,7 @@ BACKENDS = [
 SCALING = [int(w) for w in os.environ.get("BENCH_SCALING", "1,2,4").split(",") if w.strip()]
 FRESH = os.environ.get("BENCH_FRESH") == "1"
 WORKERS = 2  # as `make run` serves
+STATIC = ROOT / "static"
 
 
 def say(text: str) -> None:
@@ -266,7 +270,10 @@ def measure(backend: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         with serve(work, workers=WORKERS) as srv:
             cookies = sign_ins(srv, work, manifest)
             say(f"{backend}: pages with {WORKERS} workers, {load.CONNECTIONS} connections")
-            results["pages"] = pages(srv, manifest, cookies, RUNS)
+            with load.RendererWatch(Renderer(work.path, STATIC).socket) as renderer:
+                results["pages"] = pages(srv, manifest, cookies, RUNS)
+            results["renderer"] = {"server_mb": renderer.server_mb,
+                                   "document_mb": renderer.document_mb}  # fmt: skip
             members = [cookies[m["email"]] for m in manifest["members"]]
             load.filing(srv.url, members, 1)
             results["filing"] = load.median_run(
@@ -278,7 +285,8 @@ def measure(backend: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
                 f"errors {f.errors}"
             )
             results["rss_mb"] = load.peak_rss_mb(srv.worker_pids())
-            say(f"  peak worker memory {results['rss_mb']:.0f} MB")
+            say(f"  peak worker memory {results['rss_mb']:.0f} MB; PDF renderer "
+                f"{renderer.server_mb:.0f} MB, its largest document {renderer.document_mb:.0f} MB")  # fmt: skip
         if backend == "postgresql":
             for workers in SCALING:
                 with serve(work, workers=workers) as srv:
@@ -287,6 +295,8 @@ def measure(backend: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
                         scaling.append(
                             {"page": key, "workers": workers, "rps": run.rps, "cpu": run.cpu}
                         )
+        if (pid := renderer_pid(Renderer(work.path, STATIC).socket)) is not None:
+            os.kill(pid, signal.SIGTERM)  # it would wait out its idle time over a removed folder
     results["sweep"] = sweep(inst)
     results["cases"] = count_cases(inst)
     results["rotate"] = rotate(inst, results["cases"])

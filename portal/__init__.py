@@ -89,10 +89,12 @@ def create_app(settings: Settings | None = None) -> Flask:
             level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s"
         )
 
+    from portal.pdf.renderer import Renderer
     from portal.services.evidence import UploadRules
     from portal.storage import EvidenceStore
 
     app.extensions["portal.store"] = EvidenceStore(settings.files_dir)
+    app.extensions["portal.pdf"] = Renderer(settings.instance_path, ROOT / "static")
     app.extensions["portal.upload_rules"] = UploadRules(
         settings.allowed_upload_types,
         max_files=settings.max_files,

@@ -23,6 +23,7 @@ from portal import create_app
 from portal.config import Settings
 from portal.db import database, make_engine
 from portal.security import keys as keyring
+from tests.renderers import stop_renderers
 
 PG_BASE = os.environ.get("PORTAL_TEST_POSTGRES")
 
@@ -103,6 +104,7 @@ def base_app(instance: Path, database_url: str) -> Iterator[Flask]:
     app = create_app(make_settings(instance, database_url))
     yield app
     database(app).engine.dispose()
+    stop_renderers(app.extensions["portal.pdf"].socket)
 
 
 @pytest.fixture

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Response, render_template
+from flask import Response, current_app, render_template
 from flask_login import current_user
 
 from portal import db
-from portal.config import ROOT
 from portal.domain.roles import Role
-from portal.pdf.render import render_pdf
+from portal.pdf.renderer import Renderer
 from portal.policies import current_policies
 from portal.services import documents
 from portal.web.access import roles, signed_in
@@ -16,10 +15,15 @@ from portal.web.committee import bp as committee_bp
 from portal.web.language import speaking
 from portal.web.member import bp as member_bp
 
-STATIC = ROOT / "static"
 TEMPLATES = {documents.LETTER: "pdf/letter.html", documents.CASE_FILE: "pdf/case_file.html"}
 NAMES = {documents.LETTER: "decision-letter", documents.CASE_FILE: "case-file"}
 KINDS = {"letter": documents.LETTER, "case-file": documents.CASE_FILE}
+
+
+def render_pdf(html: str) -> bytes:
+    """The PDF of `html`, made by the host's renderer process (see portal.pdf.renderer)."""
+    renderer: Renderer = current_app.extensions["portal.pdf"]
+    return renderer.render(html)
 
 
 def pdf_response(pdf: bytes, filename: str) -> Response:
@@ -35,7 +39,7 @@ def render_document(doc: documents.CaseDocument) -> Response:
         html = render_template(
             TEMPLATES[doc.kind], doc=doc, case=doc.case, policies=current_policies()
         )
-    pdf = render_pdf(html, STATIC)
+    pdf = render_pdf(html)
     return pdf_response(pdf, f"{doc.case.reference}-{NAMES[doc.kind]}.pdf")
 
 

@@ -20,6 +20,7 @@ from portal.domain.errors import (
     StaleCase,
 )
 from portal.i18n import _l
+from portal.pdf.renderer import RenderFailed
 from portal.security.errors import AuditChainBroken, DecryptionError
 from portal.web import unavailable
 from portal.web.uploads import too_large_target
@@ -35,6 +36,7 @@ TITLES = {
     413: _l("That upload is too large"),
     429: _l("Too many attempts"),
     500: _l("Something went wrong on our side"),
+    503: _l("This is not available just now"),
 }
 
 DOMAIN_STATUS: list[tuple[type[DomainError], int]] = [
@@ -141,6 +143,17 @@ def init_app(app: Flask) -> None:
             exc,
         )
         return render_error(500, None, incident)
+
+    @app.errorhandler(RenderFailed)
+    def _no_pdf(exc: RenderFailed):  # type: ignore[no-untyped-def]
+        log.error("no PDF for %s %s: %s", request.method, request.path, exc)
+        return render_error(
+            503,
+            _l(
+                "We could not make this PDF just now. Nothing about your case has changed. "
+                "Please try again in a minute."
+            ),
+        )
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):  # type: ignore[no-untyped-def]

@@ -83,6 +83,21 @@ def test_the_member_downloads_their_decision_letter_in_korean(app, session, deci
     assert entry.action == "case.letter_downloaded" and entry.actor_id is None
 
 
+def test_a_letter_the_renderer_cannot_make_gets_a_page_saying_so(
+    app, session, decided, monkeypatch
+):
+    member = signed_in(app, "filer@example.org")
+    monkeypatch.setattr("portal.pdf.renderer.TIMEOUT_SECONDS", 0.0)
+    got = member.get(f"/grievances/{decided.reference}/letter.pdf")
+    assert got.status_code == 503 and got.mimetype == "text/html"
+    page = got.get_data(as_text=True)  # the member reads Korean
+    assert "지금은 이 PDF를 만들지 못했습니다" in page and "1분 뒤에 다시 시도해 주세요" in page
+    assert "Traceback" not in page and "RenderFailed" not in page
+    monkeypatch.undo()
+    again = member.get(f"/grievances/{decided.reference}/letter.pdf")
+    assert again.status_code == 200 and decided.reference in text_of(again.data)
+
+
 def test_the_committee_gets_the_same_letter_and_the_case_file(app, session, decided):
     chair = signed_in(app, "chair@example.org")
     letter = text_of(chair.get(f"/committee/cases/{decided.reference}/letter.pdf").data)

@@ -14,12 +14,11 @@ from portal import charts, db
 from portal.db import utcnow
 from portal.domain.errors import InvalidInput
 from portal.domain.roles import Role
-from portal.pdf.render import render_pdf
 from portal.policies import current_policies
 from portal.services import kpi_export, kpi_report, kpi_tables, kpis
 from portal.services.intake import CHANNEL_LABELS
 from portal.web.access import roles
-from portal.web.documents import STATIC, pdf_response
+from portal.web.documents import pdf_response, render_pdf
 from portal.web.forms import attach_error
 from portal.web.insight import bp
 from portal.web.insight.forms import DashboardForm
@@ -220,4 +219,4 @@ def report_pdf():  # type: ignore[no-untyped-def]
         year={t.key: t for t in year_tables},
         policies=policies,
     )
-    return pdf_response(render_pdf(html, STATIC), f"board-report-{month.strftime('%Y-%m')}.pdf")
+    return pdf_response(render_pdf(html), f"board-report-{month.strftime('%Y-%m')}.pdf")

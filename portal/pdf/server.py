@@ -1,0 +1,106 @@
+"""The renderer: one process per instance folder that makes PDFs for every web worker.
+
+`python -m portal.pdf.server SOCKET STATIC IDLE_SECONDS`, started by `portal.pdf.renderer`.
+It imports WeasyPrint, finds the fonts and renders two small documents, listens on SOCKET,
+says "ready" and carries on in the background. For each document it forks a process that
+starts warm, renders, answers and exits, handing back every page it touched; at most one
+per core at once, the others wait their turn. With nothing asked for IDLE_SECONDS it removes
+its socket and ends.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import gc
+import os
+import select
+import socket
+import sys
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+WARM_UP = "<h1>Warm-up 준비</h1><p><b>Bold</b> <i>italic</i> 본문 text.</p>" * 20
+
+
+def main(socket_path: str, static: str, idle_seconds: float) -> None:
+    from portal.pdf import render
+
+    for _ in range(2):  # the second run finds the caches the first one filled
+        render.render_pdf(WARM_UP, Path(static))
+    # What exists now is never collected here, so a child's collector does not touch (and
+    # copy) every page of it.
+    gc.collect()
+    gc.freeze()
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    os.umask(0o077)
+    listener.bind(socket_path)
+    listener.listen(64)
+    if os.fork():
+        os.write(1, b"ready\n")
+        os._exit(0)
+    os.setsid()
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)
+    Path(socket_path).with_suffix(".pid").write_text(f"{os.getpid()}\n")
+    serve(listener, Path(socket_path), Path(static), idle_seconds, render.render_pdf)
+
+
+def serve(listener: socket.socket, path: Path, static: Path, idle: float, render) -> None:  # type: ignore[no-untyped-def]
+    limit = os.cpu_count() or 2
+    children: set[int] = set()
+    while True:
+        _reap(children, block=len(children) >= limit)
+        if not select.select([listener], [], [], idle if not children else 1.0)[0]:
+            if not children and _leave(listener, path):
+                return
+            continue
+        client, _ = listener.accept()
+        pid = os.fork()
+        if pid == 0:
+            listener.close()
+            _answer(Connection(client.detach()), static, render)
+            os._exit(0)
+        client.close()
+        children.add(pid)
+
+
+def _answer(connection: Connection, static: Path, render) -> None:  # type: ignore[no-untyped-def]
+    gc.disable()  # a short life: nothing it makes needs collecting before it ends
+    try:
+        html = connection.recv_bytes().decode()
+        stylesheet = connection.recv_bytes().decode()
+        try:
+            reply = render(html, static, stylesheet=stylesheet)
+        except Exception as exc:
+            # The type only: a message could quote the document, and the document a case.
+            reply = type(exc).__name__.encode()
+        connection.send_bytes(reply)
+    except (EOFError, OSError):
+        pass  # the worker gave up waiting
+
+
+def _reap(children: set[int], *, block: bool) -> None:
+    while children:
+        pid, _status = os.waitpid(-1, 0 if block else os.WNOHANG)
+        if pid == 0:
+            return
+        children.discard(pid)
+        block = False
+
+
+def _leave(listener: socket.socket, path: Path) -> bool:
+    """Idle: remove the socket and end, unless a worker came in meanwhile. Under the lock
+    that starting one takes, so a worker never finds a socket nobody answers."""
+    with open(path.with_suffix(".lock"), "a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        if select.select([listener], [], [], 0)[0]:
+            return False
+        path.unlink(missing_ok=True)
+        path.with_suffix(".pid").unlink(missing_ok=True)
+        listener.close()
+        return True
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2], float(sys.argv[3]))

@@ -1,0 +1,98 @@
+"""The PDF renderer process: one per instance folder, started on demand, gone when idle."""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pypdf
+import pytest
+
+from portal.config import ROOT
+from portal.pdf.renderer import Renderer, RenderFailed, renderer_pid
+from tests.renderers import servers_of, stop_renderers
+
+STATIC = ROOT / "static"
+PAGE = "<h1>결정 통지서</h1><p>Dear member, the committee upheld your grievance.</p>"
+
+
+def text_of(pdf: bytes) -> str:
+    return "\n".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf)).pages)
+
+
+@pytest.fixture
+def renderer(tmp_path: Path):  # type: ignore[no-untyped-def]
+    made = Renderer(tmp_path, STATIC, idle_seconds=30)
+    yield made
+    stop_renderers(made.socket)
+
+
+def test_the_web_process_gets_the_pdf_without_loading_weasyprint(tmp_path: Path) -> None:
+    script = (
+        "import sys; from pathlib import Path; from portal.pdf.renderer import Renderer; "
+        f"pdf = Renderer(Path({str(tmp_path)!r}), Path({str(STATIC)!r})).render({PAGE!r}); "
+        "sys.stdout.buffer.write(pdf); "
+        "sys.stderr.write('weasyprint' if 'weasyprint' in sys.modules else 'clean')"
+    )
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, timeout=60, check=True
+        )
+    finally:
+        stop_renderers(tmp_path / "pdf-renderer.sock")
+    assert done.stderr == b"clean"
+    text = text_of(done.stdout)
+    assert "결정 통지서" in text and "upheld your grievance" in text
+
+
+def test_workers_at_once_share_one_renderer(renderer: Renderer) -> None:
+    with ThreadPoolExecutor(6) as pool:
+        pdfs = list(pool.map(lambda n: renderer.render(f"<p>Letter number {n}</p>"), range(6)))
+    assert [f"Letter number {n}" in text_of(pdf) for n, pdf in enumerate(pdfs)] == [True] * 6
+    assert servers_of(renderer.socket) == [renderer_pid(renderer.socket)]
+
+
+def test_a_killed_renderer_is_started_again(renderer: Renderer) -> None:
+    renderer.render(PAGE)
+    first = renderer_pid(renderer.socket)
+    assert first is not None
+    os.kill(first, signal.SIGKILL)
+    assert "upheld your grievance" in text_of(renderer.render(PAGE))
+    assert renderer_pid(renderer.socket) not in (None, first)
+
+
+def test_an_idle_renderer_ends_and_the_next_pdf_starts_one(tmp_path: Path) -> None:
+    renderer = Renderer(tmp_path, STATIC, idle_seconds=0.5)
+    try:
+        renderer.render(PAGE)
+        deadline = time.monotonic() + 10
+        while servers_of(renderer.socket) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert servers_of(renderer.socket) == []
+        assert not renderer.socket.exists()
+        assert "결정 통지서" in text_of(renderer.render(PAGE))
+    finally:
+        stop_renderers(renderer.socket)
+
+
+def test_a_renderer_that_does_not_answer_in_time_is_a_failure(
+    renderer: Renderer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    renderer.render(PAGE)
+    monkeypatch.setattr("portal.pdf.renderer.TIMEOUT_SECONDS", 0.0)
+    with pytest.raises(RenderFailed):
+        renderer.render(PAGE * 50)
+
+
+def test_a_deep_instance_folder_gets_a_private_socket(tmp_path: Path) -> None:
+    deep = tmp_path / ("d" * 60) / ("e" * 60)
+    renderer = Renderer(deep, STATIC)
+    assert len(os.fsencode(renderer.socket)) <= 100
+    assert renderer.socket.parent.stat().st_mode & 0o077 == 0
+    assert renderer.socket != Renderer(tmp_path, STATIC).socket

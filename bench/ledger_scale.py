@@ -122,7 +122,7 @@ def measure(backend: str, cases: int = 1_000_000, requests: int = 20) -> dict[st
             ("admin@ledger.example", Role.ADMIN),
         ):
             user = User(email=email, email_key=email, full_name=email.split("@")[0].title(),
-                        password_hash=hash_password(PASSWORD), active=True)  # fmt: skip
+                        password_hash=hash_password(PASSWORD, email), active=True)  # fmt: skip
             user.set_roles({role})
             session.add(user)
         session.flush()

@@ -40,10 +40,13 @@ def _insert_users(conn: Connection, people: list[dict[str, Any]], role_of: list[
     return ids
 
 
-def _person(email: str, name: str, password_hash: str, now: datetime, number: str | None = None):  # type: ignore[no-untyped-def]
+def _person(email: str, name: str, argon2_hash: str, now: datetime, number: str | None = None):  # type: ignore[no-untyped-def]
+    from portal.security.passwords import seal
+
     return {
         "email": email, "email_key": email.casefold(), "full_name": name,
-        "member_number": number, "password_hash": password_hash, "active": True,
+        "member_number": number, "password_hash": seal(argon2_hash, email.casefold()),
+        "active": True,
         "timezone": None, "language": None, "created_at": now, "last_login_at": None,
         # Confirmed when they signed up (an unconfirmed address may not file).
         "email_confirmed_at": now,
@@ -56,9 +59,9 @@ def create_accounts(
     """Staff per committee, the panel, oversight and `members` members; returns what the
     stories and the manifest need."""
     from portal.models.committees import Committee, CommitteeMembership
-    from portal.security.passwords import hash_password
+    from portal.security.passwords import unsealed_hash
 
-    hashes = {kind: hash_password(pw) for kind, pw in PASSWORDS.items()}
+    hashes = {kind: unsealed_hash(pw) for kind, pw in PASSWORDS.items()}
     committees = dict(conn.execute(sa.select(Committee.slug, Committee.id)).all())
     staff, roles, seats = [], [], []
     for slug in policies.committees:

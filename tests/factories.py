@@ -37,7 +37,7 @@ def make_user(
         email_key=email.casefold(),
         full_name=name or f"Person {n}",
         member_number=member_number,
-        password_hash=hash_password(password) if password else None,
+        password_hash=hash_password(password, email.casefold()) if password else None,
         active=active,
         email_confirmed_at=utcnow() if confirmed else None,
     )

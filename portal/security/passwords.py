@@ -1,7 +1,22 @@
-"""Password rules and argon2id hashing."""
+"""Password rules and argon2id hashing, the hash sealed under a key the database never holds.
+
+A stored password is `$sealed1$` and the argon2id hash encrypted (AES-256-GCM) under a key
+derived from the index root, with the account's email key as associated data. So a stolen
+database dump holds no hash anyone can test a guess against, and a database writer can
+neither write a hash of a password they know nor copy their own onto someone else's account:
+either fails to unseal, and the sign-in is refused like a wrong password.
+
+With guessing off the table for a dump, argon2id only guards against someone who also has
+the key files. Its parameters are OWASP's (19 MiB, 2 passes, 1 lane) rather than RFC 9106's
+low-memory profile (64 MiB, 3 passes, 4 lanes): a sign-in holds 19 MiB rather than 64 in a
+web worker, and a burst of sign-ins cannot take a host's memory. Hashes made with other
+parameters are made again at the next sign-in.
+"""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import contextlib
 import re
 from functools import cache
@@ -9,17 +24,20 @@ from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from argon2.profiles import RFC_9106_LOW_MEMORY
 
 from portal.i18n import _l
+from portal.security import keys
+from portal.security.envelope import decrypt_bytes, encode_parts, encrypt_bytes
+from portal.security.errors import DecryptionError
 
 MIN_LENGTH = 12
 MAX_LENGTH = 128
+SEALED = "$sealed1$"
 
 _COMMON_FILE = Path(__file__).with_name("common_passwords.txt")
 # Tests run with tiny parameters; a change of parameters rehashes at next sign-in.
 _FAST = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-_STRONG = PasswordHasher.from_parameters(RFC_9106_LOW_MEMORY)
+_STRONG = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 _hasher = _STRONG
 
 
@@ -56,23 +74,55 @@ def _is_repeat(text: str) -> bool:
     )
 
 
-def hash_password(password: str) -> str:
+def hash_password(password: str, account: str) -> str:
+    """The stored form of `password` for the account whose email key is `account`."""
+    return seal(unsealed_hash(password), account)
+
+
+def unsealed_hash(password: str) -> str:
+    """The argon2id hash alone: for seeders that give many accounts one password (argon2
+    is the slow part); `seal` it for each account before it is stored."""
     return _hasher.hash(password)
 
 
-def verify_password(stored: str | None, password: str) -> bool:
-    if not stored:
+def seal(argon2_hash: str, account: str) -> str:
+    blob = encrypt_bytes(_seal_key(), argon2_hash.encode("ascii"), _aad(account))
+    return SEALED + base64.urlsafe_b64encode(blob).decode("ascii")
+
+
+def _unseal(stored: str, account: str) -> str | None:
+    if not stored.startswith(SEALED):
+        return None  # a bare hash is what a database writer would put there
+    try:
+        blob = base64.urlsafe_b64decode(stored[len(SEALED) :])
+        return decrypt_bytes(_seal_key(), blob, _aad(account)).decode("ascii")
+    except (DecryptionError, binascii.Error, ValueError):
+        return None
+
+
+def _seal_key() -> bytes:
+    return keys.derive_key(keys.current().index_root, "password-seal")
+
+
+def _aad(account: str) -> bytes:
+    return encode_parts("password", account)
+
+
+def verify_password(stored: str | None, password: str, account: str) -> bool:
+    inner = _unseal(stored, account) if stored else None
+    if inner is None:
         # Spend the same time as a real check so unknown accounts don't answer faster.
         _burn(password)
         return False
     try:
-        return _hasher.verify(stored, password)
+        return _hasher.verify(inner, password)
     except (VerificationError, InvalidHashError):
         return False
 
 
-def needs_rehash(stored: str) -> bool:
-    return _hasher.check_needs_rehash(stored)
+def needs_rehash(stored: str, account: str) -> bool:
+    inner = _unseal(stored, account)
+    return inner is None or _hasher.check_needs_rehash(inner)
 
 
 _dummy_hashes: dict[int, str] = {}

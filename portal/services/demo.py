@@ -12,7 +12,7 @@ from portal.domain.roles import Role, duties_clash
 from portal.models.committees import Committee, CommitteeMembership, Seat
 from portal.models.users import User
 from portal.policies.types import PolicySet
-from portal.security.passwords import hash_password
+from portal.security.passwords import seal, unsealed_hash
 from portal.services import audit
 from portal.services.accounts import normalise_email
 
@@ -105,13 +105,13 @@ def seed(session: Session, policies: PolicySet) -> list[DemoAccount]:
             raise ValueError(f"demo account {account.email} mixes oversight and casework")
         email, key = normalise_email(account.email)
         if account.password not in hashes:
-            hashes[account.password] = hash_password(account.password)
+            hashes[account.password] = unsealed_hash(account.password)
         user = User(
             email=email,
             email_key=key,
             full_name=account.name,
             member_number=account.member_number,
-            password_hash=hashes[account.password],
+            password_hash=seal(hashes[account.password], key),
             email_confirmed_at=now,  # demo addresses receive no mail to confirm
         )
         user.set_roles({account.role})

@@ -35,7 +35,7 @@ def test_member_registers_then_signs_in(browser, session):
     user = session.scalar(sa.select(User).where(User.email_key == "nadia@example.org"))
     assert user is not None and user.roles == {Role.MEMBER}
     assert user.member_number == "M-2001"
-    assert user.password_hash.startswith("$argon2id$")
+    assert user.password_hash.startswith("$sealed1$") and "argon2" not in user.password_hash
     assert browser.sign_in("nadia@example.org", GOOD).status_code == 303
     assert "You have not filed a grievance yet" in browser.get("/my/grievances").get_data(
         as_text=True
@@ -76,7 +76,9 @@ def test_a_repeated_registration_hashes_a_password_like_a_new_one(session, monke
     session.commit()
     calls: list[str] = []
     real = passwords.hash_password
-    monkeypatch.setattr(passwords, "hash_password", lambda p: calls.append(p) or real(p))
+    monkeypatch.setattr(
+        passwords, "hash_password", lambda p, account: calls.append(p) or real(p, account)
+    )
     for email in ("taken@example.org", "fresh@example.org"):
         accounts.register(
             session, full_name="X", email=email, member_number=None, password=GOOD, mode="open"
@@ -223,13 +225,19 @@ def test_deactivated_user_is_out_on_the_next_request(browser, session, app):
 def test_password_is_rehashed_when_parameters_change(browser, session):
     from argon2 import PasswordHasher
 
-    old = PasswordHasher(time_cost=1, memory_cost=16, parallelism=1).hash(PASSWORD)
+    from portal.security import passwords
+
+    bare = PasswordHasher(time_cost=1, memory_cost=16, parallelism=1).hash(PASSWORD)
+    old = passwords.seal(bare, "old@example.org")
     user = make_user(session, email="old@example.org")
     user.password_hash = old
     session.commit()
     assert browser.sign_in("old@example.org", PASSWORD).status_code == 303
     session.refresh(user)
-    assert user.password_hash != old and "m=8" in user.password_hash
+    assert user.password_hash != old and passwords.needs_rehash(old, "old@example.org")
+    assert not passwords.needs_rehash(user.password_hash, "old@example.org")
+    assert browser.sign_out().status_code == 303
+    assert browser.sign_in("old@example.org", PASSWORD).status_code == 303
 
 
 def test_csrf_missing_is_refused_with_a_friendly_page(client, session):

@@ -122,9 +122,11 @@ def measure(backend: str, cases: int = 1_000_000, requests: int = 20) -> dict[st
             ("admin@ledger.example", Role.ADMIN),
         ):
             user = User(email=email, email_key=email, full_name=email.split("@")[0].title(),
-                        password_hash=hash_password(PASSWORD, email), active=True)  # fmt: skip
+                        active=True)  # fmt: skip
             user.set_roles({role})
             session.add(user)
+            session.flush()
+            user.password_hash = hash_password(PASSWORD, user)
         session.flush()
         committees = {c.slug: c.id for c in session.scalars(sa.select(Committee))}
         chair = session.scalar(sa.select(User).where(User.email_key == "chair@ledger.example"))

@@ -43,6 +43,10 @@ class Run:
     extra: dict[str, float] = field(default_factory=dict)
 
 
+# What wrk counts as a failed request, kept apart so that a run's errors say what they were.
+ERROR_KINDS = ("connect", "read", "write", "timeout", "status")
+
+
 def median_run(runs: list[Run]) -> Run:
     """The median of each figure over the runs (they may come from different runs)."""
     med = statistics.median
@@ -54,6 +58,7 @@ def median_run(runs: list[Run]) -> Run:
         requests=sum(r.requests for r in runs),
         errors=sum(r.errors for r in runs),
         cpu=med(r.cpu for r in runs),
+        extra={k: v for k in ERROR_KINDS if (v := sum(r.extra.get(k, 0) for r in runs))},
     )
 
 
@@ -94,8 +99,9 @@ end
 function done(summary, latency, requests)
   local e = summary.errors
   io.write(string.format(
-    'BENCH {"requests":%%d,"duration":%%d,"errors":%%d,"status":%%d,"p50":%%d,"p95":%%d,"p99":%%d}\\n',
-    summary.requests, summary.duration, e.connect + e.read + e.write + e.timeout, e.status,
+    'BENCH {"requests":%%d,"duration":%%d,"connect":%%d,"read":%%d,"write":%%d,"timeout":%%d,'
+    .. '"status":%%d,"p50":%%d,"p95":%%d,"p99":%%d}\\n',
+    summary.requests, summary.duration, e.connect, e.read, e.write, e.timeout, e.status,
     latency:percentile(50), latency:percentile(95), latency:percentile(99)))
 end
 """
@@ -151,8 +157,9 @@ def wrk(
         p95=math.inf if none else got["p95"] / 1000,
         p99=math.inf if none else got["p99"] / 1000,
         requests=got["requests"],
-        errors=got["errors"] + got["status"],
+        errors=sum(got[kind] for kind in ERROR_KINDS),
         cpu=cpu,
+        extra={kind: got[kind] for kind in ERROR_KINDS if got[kind]},
     )
 
 

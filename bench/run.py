@@ -128,7 +128,8 @@ def pages(
         )
         got = out[page.key]
         say(f"  {page.label}: {got.rps:,.0f}/s p50 {got.p50:.0f} ms p95 {got.p95:.0f} ms "
-            f"p99 {got.p99:.0f} ms, CPU {got.cpu:.0%}, errors {got.errors}")  # fmt: skip
+            f"p99 {got.p99:.0f} ms, CPU {got.cpu:.0%}, errors {got.errors}"
+            + (f" ({', '.join(f'{k} {v:.0f}' for k, v in got.extra.items())})" if got.errors else ""))  # fmt: skip
     return out
 
 

@@ -37,13 +37,15 @@ def make_user(
         email_key=email.casefold(),
         full_name=name or f"Person {n}",
         member_number=member_number,
-        password_hash=hash_password(password, email.casefold()) if password else None,
         active=active,
         email_confirmed_at=utcnow() if confirmed else None,
     )
     user.set_roles(set(roles) or {Role.MEMBER})
     session.add(user)
     session.flush()
+    if password:
+        user.password_hash = hash_password(password, user)
+        session.flush()
     return user
 
 

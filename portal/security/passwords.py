@@ -1,10 +1,10 @@
 """Password rules and argon2id hashing, the hash sealed under a key the database never holds.
 
 A stored password is `$sealed1$` and the argon2id hash encrypted (AES-256-GCM) under a key
-derived from the index root, with the account's email key as associated data. So a stolen
-database dump holds no hash anyone can test a guess against, and a database writer can
-neither write a hash of a password they know nor copy their own onto someone else's account:
-either fails to unseal, and the sign-in is refused like a wrong password.
+derived from the index root, with the account's id and email key as associated data. So a
+stolen database dump holds no hash anyone can test a guess against, and a database writer
+can neither write a hash of a password they know nor move one to another account (with or
+without its email key): it fails to unseal, and the sign-in is refused like a wrong password.
 
 With guessing off the table for a dump, argon2id only guards against someone who also has
 the key files. Its parameters are OWASP's (19 MiB, 2 passes, 1 lane) rather than RFC 9106's
@@ -21,6 +21,7 @@ import contextlib
 import re
 from functools import cache
 from pathlib import Path
+from typing import Protocol
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -39,6 +40,13 @@ _COMMON_FILE = Path(__file__).with_name("common_passwords.txt")
 _FAST = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 _STRONG = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 _hasher = _STRONG
+
+
+class Account(Protocol):
+    """What a hash is sealed to: the account's row and the address it signs in with."""
+
+    id: int
+    email_key: str
 
 
 def use_fast_hashing(fast: bool) -> None:
@@ -74,23 +82,24 @@ def _is_repeat(text: str) -> bool:
     )
 
 
-def hash_password(password: str, account: str) -> str:
-    """The stored form of `password` for the account whose email key is `account`."""
+def hash_password(password: str, account: Account) -> str:
+    """The stored form of `password` for `account` (whose row has its id already)."""
     return seal(unsealed_hash(password), account)
 
 
 def unsealed_hash(password: str) -> str:
-    """The argon2id hash alone: for seeders that give many accounts one password (argon2
-    is the slow part); `seal` it for each account before it is stored."""
+    """The argon2id hash alone (the slow part): for registration, which hashes before it
+    knows whether it will store, and seeders that give many accounts one password. `seal`
+    it for each account before it is stored."""
     return _hasher.hash(password)
 
 
-def seal(argon2_hash: str, account: str) -> str:
+def seal(argon2_hash: str, account: Account) -> str:
     blob = encrypt_bytes(_seal_key(), argon2_hash.encode("ascii"), _aad(account))
     return SEALED + base64.urlsafe_b64encode(blob).decode("ascii")
 
 
-def _unseal(stored: str, account: str) -> str | None:
+def _unseal(stored: str, account: Account) -> str | None:
     if not stored.startswith(SEALED):
         return None  # a bare hash is what a database writer would put there
     try:
@@ -104,12 +113,14 @@ def _seal_key() -> bytes:
     return keys.derive_key(keys.current().index_root, "password-seal")
 
 
-def _aad(account: str) -> bytes:
-    return encode_parts("password", account)
+def _aad(account: Account) -> bytes:
+    if account.id is None:
+        raise ValueError("seal a password once the account's row has its id")
+    return encode_parts("password", str(account.id), account.email_key)
 
 
-def verify_password(stored: str | None, password: str, account: str) -> bool:
-    inner = _unseal(stored, account) if stored else None
+def verify_password(stored: str | None, password: str, account: Account | None) -> bool:
+    inner = _unseal(stored, account) if stored and account is not None else None
     if inner is None:
         # Spend the same time as a real check so unknown accounts don't answer faster.
         _burn(password)
@@ -120,7 +131,7 @@ def verify_password(stored: str | None, password: str, account: str) -> bool:
         return False
 
 
-def needs_rehash(stored: str, account: str) -> bool:
+def needs_rehash(stored: str, account: Account) -> bool:
     inner = _unseal(stored, account)
     return inner is None or _hasher.check_needs_rehash(inner)
 

@@ -108,7 +108,7 @@ def set_password(session: Session, token: str, password: str, now: datetime | No
     check_password(password)
     row.used_at = now
     user = row.user
-    user.password_hash = passwords.hash_password(password, user.email_key)
+    user.password_hash = passwords.hash_password(password, user)
     confirm(user, now)
     end_all_sessions(session, user, now=now)
     audit.record(

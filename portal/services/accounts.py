@@ -85,7 +85,7 @@ def register(
     email, email_key = normalise_email(email)
     number = normalise_member_number(member_number)
     check_password(password)
-    password_hash = passwords.hash_password(password, email_key)
+    argon2_hash = passwords.unsealed_hash(password)  # either way, so both take as long
     existing = session.scalar(
         sa.select(User).where(
             sa.or_(User.email_key == email_key, User.member_number == number)
@@ -111,12 +111,12 @@ def register(
         email_key=email_key,
         full_name=full_name.strip(),
         member_number=number,
-        password_hash=password_hash,
         created_at=now or utcnow(),
     )
     user.set_roles({Role.MEMBER})
     session.add(user)
     session.flush()
+    user.password_hash = passwords.seal(argon2_hash, user)
     audit.record(session, user, "account.registered", "user", user.id, now=now)
     # The confirmation comes in the language the person registered in.
     account_links.send_confirmation(session, user, language=language, now=now)
@@ -147,10 +147,10 @@ def authenticate(
         key = email.strip().casefold()
     user = session.scalar(sa.select(User).where(User.email_key == key))
     stored = user.password_hash if user is not None else None
-    if not passwords.verify_password(stored, password, key) or user is None or not user.active:
+    if not passwords.verify_password(stored, password, user) or user is None or not user.active:
         return None
-    if passwords.needs_rehash(stored or "", user.email_key):
-        user.password_hash = passwords.hash_password(password, user.email_key)
+    if passwords.needs_rehash(stored or "", user):
+        user.password_hash = passwords.hash_password(password, user)
     user.last_login_at = now or utcnow()
     audit.record(session, user, "account.signed_in", "user", user.id, now=now)
     return user
@@ -240,10 +240,10 @@ def change_password(
     current_token: str | None,
     now: datetime | None = None,
 ) -> None:
-    if not passwords.verify_password(user.password_hash, current, user.email_key):
+    if not passwords.verify_password(user.password_hash, current, user):
         raise InvalidInput(_l("Your current password is not right."), "current_password")
     check_password(new, "new_password")
-    user.password_hash = passwords.hash_password(new, user.email_key)
+    user.password_hash = passwords.hash_password(new, user)
     # Other browsers signed in as this user are signed out.
     end_all_sessions(session, user, except_token=current_token, now=now)
     audit.record(session, user, "account.password_changed", "user", user.id, now=now)
@@ -322,11 +322,11 @@ def create_administrator(
         email=email,
         email_key=email_key,
         full_name=full_name.strip(),
-        password_hash=passwords.hash_password(password, email_key),
     )
     user.set_roles({Role.ADMIN})
     user.email_confirmed_at = now or utcnow()  # the operator typed it on the server
     session.add(user)
     session.flush()
+    user.password_hash = passwords.hash_password(password, user)
     audit.record(session, None, "account.admin_created", "user", user.id, now=now)
     return user

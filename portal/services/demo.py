@@ -99,6 +99,7 @@ def seed(session: Session, policies: PolicySet) -> list[DemoAccount]:
     accounts = demo_accounts()
     now = utcnow()
     hashes: dict[str, str] = {}
+    sealed: list[tuple[User, str]] = []
     for account in accounts:
         # The demo obeys the separation of duties the admin pages enforce.
         if duties_clash({account.role}, seated=account.committee is not None):
@@ -111,11 +112,11 @@ def seed(session: Session, policies: PolicySet) -> list[DemoAccount]:
             email_key=key,
             full_name=account.name,
             member_number=account.member_number,
-            password_hash=seal(hashes[account.password], key),
             email_confirmed_at=now,  # demo addresses receive no mail to confirm
         )
         user.set_roles({account.role})
         session.add(user)
+        sealed.append((user, hashes[account.password]))
         if account.committee:
             seat = Seat.CHAIR if account.role is Role.CHAIR else Seat.REVIEWER
             session.add(
@@ -124,6 +125,8 @@ def seed(session: Session, policies: PolicySet) -> list[DemoAccount]:
                 )
             )
     session.flush()
+    for user, argon2_hash in sealed:  # sealed to each account's row, which has its id now
+        user.password_hash = seal(argon2_hash, user)
     audit.record(session, None, "demo.seeded", "system", "demo", {"accounts": len(accounts)})
     return accounts
 

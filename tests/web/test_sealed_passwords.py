@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
@@ -21,11 +22,11 @@ def stored(session, email: str) -> str:  # type: ignore[no-untyped-def]
     ).scalar_one()
 
 
-def write(session, email: str, value: str) -> None:  # type: ignore[no-untyped-def]
+def write(session, email: str, **values: object) -> None:  # type: ignore[no-untyped-def]
     # As a database writer would: straight to the row, past the app.
+    columns = ", ".join(f"{name} = :{name}" for name in values)
     session.execute(
-        sa.text("UPDATE users SET password_hash = :v WHERE email_key = :k"),
-        {"v": value, "k": email},
+        sa.text(f"UPDATE users SET {columns} WHERE email_key = :k"), {**values, "k": email}
     )
     session.commit()
 
@@ -42,29 +43,37 @@ def test_a_dump_holds_no_hash_to_test_a_guess_against(session):
 
 
 def test_a_planted_hash_of_a_known_password_does_not_sign_in(browser, session):
-    make_user(session, email="chair.victim@example.org")
+    victim = make_user(session, email="chair.victim@example.org")
     session.commit()
-    write(session, "chair.victim@example.org", PasswordHasher().hash(OTHER))
+    write(session, "chair.victim@example.org", password_hash=PasswordHasher().hash(OTHER))
     assert browser.sign_in("chair.victim@example.org", OTHER).status_code == 400
-    # Nor the hash sealed for another account: it is bound to the account it was made for.
-    write(session, "chair.victim@example.org", passwords.hash_password(OTHER, "else@example.org"))
+    # Nor one sealed for another account's row, even under the victim's address.
+    elsewhere = SimpleNamespace(id=victim.id + 1000, email_key="chair.victim@example.org")
+    write(
+        session, "chair.victim@example.org", password_hash=passwords.hash_password(OTHER, elsewhere)
+    )
     assert browser.sign_in("chair.victim@example.org", OTHER).status_code == 400
 
 
-def test_a_hash_copied_from_another_account_does_not_sign_in(browser, session):
+def test_a_hash_moved_from_another_account_does_not_sign_in(browser, session):
     make_user(session, email="writer@example.org", password=OTHER)
     make_user(session, email="admin.victim@example.org")
     session.commit()
-    write(session, "admin.victim@example.org", stored(session, "writer@example.org"))
+    theirs = stored(session, "writer@example.org")
+    write(session, "admin.victim@example.org", password_hash=theirs)
     assert browser.sign_in("admin.victim@example.org", OTHER).status_code == 400
-    assert browser.sign_in("writer@example.org", OTHER).status_code == 303
+    # With the writer's address too: the seal names the row it was made for.
+    write(session, "writer@example.org", email_key="writer.old@example.org")
+    write(session, "admin.victim@example.org", email_key="writer@example.org")
+    assert browser.sign_in("writer@example.org", OTHER).status_code == 400
 
 
 def test_new_hashes_use_owasps_argon2id_parameters(session):
+    user = make_user(session, email="p@example.org", password=None)
     passwords.use_fast_hashing(False)
     try:
-        value = passwords.hash_password(PASSWORD, "p@example.org")
+        value = passwords.hash_password(PASSWORD, user)
     finally:
         passwords.use_fast_hashing(True)
-    inner = passwords._unseal(value, "p@example.org")
+    inner = passwords._unseal(value, user)
     assert inner is not None and inner.startswith("$argon2id$v=19$m=19456,t=2,p=1$")

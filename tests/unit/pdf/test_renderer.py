@@ -45,7 +45,7 @@ def test_the_web_process_gets_the_pdf_without_loading_weasyprint(tmp_path: Path)
             [sys.executable, "-c", script], capture_output=True, timeout=60, check=True
         )
     finally:
-        stop_renderers(tmp_path / "pdf-renderer.sock")
+        stop_renderers(Renderer(tmp_path, STATIC).socket)
     assert done.stderr == b"clean"
     text = text_of(done.stdout)
     assert "결정 통지서" in text and "upheld your grievance" in text
@@ -96,3 +96,34 @@ def test_a_deep_instance_folder_gets_a_private_socket(tmp_path: Path) -> None:
     assert len(os.fsencode(renderer.socket)) <= 100
     assert renderer.socket.parent.stat().st_mode & 0o077 == 0
     assert renderer.socket != Renderer(tmp_path, STATIC).socket
+
+
+def test_a_request_that_gives_up_leaves_the_renderer_to_serve_the_next(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    renderer = Renderer(tmp_path, STATIC, idle_seconds=30)
+    try:
+        monkeypatch.setattr("portal.pdf.renderer.TIMEOUT_SECONDS", 0.05)
+        with pytest.raises(RenderFailed):
+            renderer.render(PAGE)
+        monkeypatch.undo()
+        assert "결정 통지서" in text_of(renderer.render(PAGE))
+        assert len(servers_of(renderer.socket)) == 1
+    finally:
+        stop_renderers(renderer.socket)
+
+
+def test_a_folder_others_can_write_to_never_holds_the_socket(tmp_path: Path) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+    renderer = Renderer(shared, STATIC)
+    assert renderer.socket.parent != shared
+    assert renderer.socket.parent.stat().st_mode & 0o077 == 0
+    assert renderer.socket == Renderer(shared, STATIC).socket  # every worker finds the same
+
+
+def test_another_release_gets_its_own_renderer(tmp_path: Path) -> None:
+    other_static = tmp_path / "release-2" / "static"
+    other_static.mkdir(parents=True)
+    assert Renderer(tmp_path, STATIC).socket != Renderer(tmp_path, other_static).socket

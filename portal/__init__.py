@@ -8,16 +8,16 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import sqlalchemy as sa
-from flask import Flask
-
 from portal.config import ROOT, Settings, SettingsError
-from portal.policies.errors import PolicyError
-from portal.security.errors import KeyConfigError
 
 if TYPE_CHECKING:
+    from flask import Flask
+
     from portal.db import Database
     from portal.security.keys import KeyMaterial
+
+# Flask, SQLAlchemy and the rest are imported when an app is built, not with the package:
+# the PDF renderer (portal.pdf.server) is a process of the package that needs none of them.
 
 # Room in a request body for the form fields sent beside the largest allowed files.
 FORM_HEADROOM_MB = 1
@@ -29,8 +29,13 @@ class StartupError(Exception):
 
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the app. Raises StartupError for a missing key, bad setting or policy file."""
+    import sqlalchemy as sa
+    from flask import Flask
+
     from portal import db, policies
+    from portal.policies.errors import PolicyError
     from portal.security import keys, passwords
+    from portal.security.errors import KeyConfigError
 
     try:
         settings = settings or Settings.from_env()
@@ -139,6 +144,7 @@ def _check_keys_on_first_request(
     that is not this database's stops every request with a CRITICAL line, as at start-up."""
     from flask import abort
 
+    from portal.security.errors import KeyConfigError
     from portal.services import keychecks
 
     log = logging.getLogger("portal.startup")

@@ -11,8 +11,8 @@ has been asked for in a while, so a host that prints nothing holds nothing for i
 
 The socket lives in the instance folder, or, if that folder is not the portal user's alone,
 in a private folder of theirs; both ends check that the other runs as the same user
-(SO_PEERCRED). The socket's name carries a digest of the interpreter and the static folder,
-so a new release (another virtualenv or folder) starts its own renderer rather than talking
+(SO_PEERCRED). The socket's name carries a digest of the virtualenv, the code and the static
+folder, so a new release (another virtualenv or folder) starts its own renderer rather than talking
 to the old one, which idles out. The renderer is started with a bare environment: no keys,
 no database address; it gets HTML and gives back bytes.
 """
@@ -166,7 +166,10 @@ def _read_line(fd: int, deadline: float) -> bytes:
 
 
 def _socket_path(instance: Path, static: Path) -> Path:
-    release = sha256(os.fsencode(f"{sys.executable}\0{static.resolve()}")).hexdigest()[:10]
+    # The virtualenv, the code and the static files: what a release changes. Not the
+    # interpreter's name, which differs between `python` and `python3.11` in one venv.
+    here = Path(__file__).resolve().parent
+    release = sha256(os.fsencode(f"{sys.prefix}\0{here}\0{static.resolve()}")).hexdigest()[:10]
     path = instance / f"pdf-renderer-{release}.sock"
     if _private(instance) and len(os.fsencode(path)) <= _MAX_SOCKET_PATH:
         return path

@@ -127,3 +127,19 @@ def test_another_release_gets_its_own_renderer(tmp_path: Path) -> None:
     other_static = tmp_path / "release-2" / "static"
     other_static.mkdir(parents=True)
     assert Renderer(tmp_path, STATIC).socket != Renderer(tmp_path, other_static).socket
+
+
+def test_every_interpreter_name_of_one_release_finds_the_same_renderer(tmp_path: Path) -> None:
+    # gunicorn runs as python3.11, the flask command and the bench as python: one renderer.
+    here = Renderer(tmp_path, STATIC).socket
+    bin_dir = Path(sys.executable).parent
+    names = [n for n in ("python", "python3", "python3.11") if (bin_dir / n).exists()]
+    script = (
+        "from pathlib import Path; from portal.pdf.renderer import Renderer; "
+        f"print(Renderer(Path({str(tmp_path)!r}), Path({str(STATIC)!r})).socket)"
+    )
+    for name in names:
+        done = subprocess.run(
+            [str(bin_dir / name), "-c", script], capture_output=True, text=True, check=True
+        )
+        assert done.stdout.strip() == str(here), name

@@ -268,10 +268,11 @@ def measure(backend: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     # sessions, a few hundred filed cases a run, which land in the queue) would otherwise
     # stay in the seeded instance and make each run's figures depend on the runs before.
     with copy_of(inst) as work:
+        renderer_socket = Renderer(work.path, STATIC).socket
         with serve(work, workers=WORKERS) as srv:
             cookies = sign_ins(srv, work, manifest)
             say(f"{backend}: pages with {WORKERS} workers, {load.CONNECTIONS} connections")
-            with load.RendererWatch(Renderer(work.path, STATIC).socket) as renderer:
+            with load.RendererWatch(renderer_socket) as renderer:
                 results["pages"] = pages(srv, manifest, cookies, RUNS)
             results["renderer"] = {"server_mb": renderer.server_mb,
                                    "document_mb": renderer.document_mb}  # fmt: skip
@@ -296,7 +297,7 @@ def measure(backend: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
                         scaling.append(
                             {"page": key, "workers": workers, "rps": run.rps, "cpu": run.cpu}
                         )
-        if (pid := renderer_pid(Renderer(work.path, STATIC).socket)) is not None:
+        if (pid := renderer_pid(renderer_socket)) is not None:
             os.kill(pid, signal.SIGTERM)  # it would wait out its idle time over a removed folder
     results["sweep"] = sweep(inst)
     results["cases"] = count_cases(inst)

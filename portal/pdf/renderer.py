@@ -60,14 +60,13 @@ class Renderer:
         self.socket = _socket_path(instance, static)
         self.lock = self.socket.with_suffix(".lock")
 
-    def render(self, html: str, stylesheet: str = "") -> bytes:
-        """The PDF of `html` (and `stylesheet`, CSS text)."""
+    def render(self, html: str) -> bytes:
+        """The PDF of `html`."""
         deadline = time.monotonic() + TIMEOUT_SECONDS
         for attempt in range(2):
             try:
                 with self._connect(deadline) as connection:
                     connection.send_bytes(html.encode())
-                    connection.send_bytes(stylesheet.encode())
                     if not connection.poll(max(deadline - time.monotonic(), 0)):
                         raise RenderFailed(f"no PDF after {TIMEOUT_SECONDS:.0f} s")
                     reply = connection.recv_bytes()
@@ -87,21 +86,12 @@ class Renderer:
             return _open(self.socket, deadline)
         except (FileNotFoundError, ConnectionRefusedError):
             pass
-        with self._locked():
+        with locked(self.lock):
             try:  # another worker may have started it while we waited for the lock
                 return _open(self.socket, deadline)
             except (FileNotFoundError, ConnectionRefusedError):
                 self._start()
             return _open(self.socket, deadline)
-
-    @contextmanager
-    def _locked(self) -> Iterator[None]:
-        held = os.open(self.lock, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(held, fcntl.LOCK_EX)
-            yield
-        finally:
-            os.close(held)
 
     def _start(self) -> None:
         """Start the renderer and wait until it listens (it then warms up, about a second)."""
@@ -135,6 +125,17 @@ class Renderer:
             server.wait()
         if listening != b"listening\n":
             raise RenderFailed("the renderer did not start")
+
+
+@contextmanager
+def locked(lock: Path) -> Iterator[None]:
+    """The lock beside the socket: held to start the renderer, and by the renderer to end."""
+    held = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(held)
 
 
 def _open(path: Path, deadline: float) -> Connection:

@@ -12,7 +12,6 @@ picks up fonts and code installed since it started.
 
 from __future__ import annotations
 
-import fcntl
 import gc
 import os
 import select
@@ -23,7 +22,7 @@ import time
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from portal.pdf.renderer import TIMEOUT_SECONDS, peer_uid
+from portal.pdf.renderer import TIMEOUT_SECONDS, locked, peer_uid
 
 DOCUMENT_SECONDS = int(TIMEOUT_SECONDS) + 5  # the worker has given up by then
 LIFETIME_SECONDS = 3600
@@ -90,9 +89,8 @@ def _answer(connection: Connection, static: Path, render) -> None:  # type: igno
     gc.disable()  # a short life: nothing it makes needs collecting before it ends
     try:
         html = connection.recv_bytes().decode()
-        stylesheet = connection.recv_bytes().decode()
         try:
-            reply = render(html, static, stylesheet=stylesheet)
+            reply = render(html, static)
         except Exception as exc:
             # The type only: a message could quote the document, and the document a case.
             reply = type(exc).__name__.encode()
@@ -113,17 +111,13 @@ def _reap(children: set[int], *, block: bool) -> None:
 def _leave(listener: socket.socket, path: Path) -> bool:
     """Idle: remove the socket and end, unless a worker came in meanwhile. Under the lock
     that starting one takes, so a worker never finds a socket nobody answers."""
-    held = os.open(path.with_suffix(".lock"), os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(held, fcntl.LOCK_EX)
+    with locked(path.with_suffix(".lock")):
         if select.select([listener], [], [], 0)[0]:
             return False
         path.unlink(missing_ok=True)
         path.with_suffix(".pid").unlink(missing_ok=True)
         listener.close()
         return True
-    finally:
-        os.close(held)
 
 
 if __name__ == "__main__":

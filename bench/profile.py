@@ -2,7 +2,8 @@
 
 Signs in through the portal's own form (the Flask test client, no network), requests the
 page N times under cProfile and prints the SQL statements per request, the time per request,
-and the portal's functions that take most of it. NAME is a seeded instance under bench/work/
+and the portal's functions that take most of it. With SQL=1 it prints instead each statement's
+median time as the client sees it (round trip and driver), without the profiler. NAME is a seeded instance under bench/work/
 (e.g. postgresql-100000), PAGE a key of bench.figures.PAGES. For a running server, py-spy
 on a gunicorn worker tells the same story with the network and the database's CPU in it.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import cProfile
 import json
+import os
 import pstats
 import sys
 import time
@@ -58,6 +60,8 @@ def main(argv: list[str]) -> int:
     for path in paths[:3]:
         assert client.get(path).status_code == 200  # warm caches
     statements = 0
+    if os.environ.get("SQL") == "1":
+        return _statement_times(database(app).engine, client, paths, count)
     profile = cProfile.Profile()
     began = time.perf_counter()
     profile.enable()
@@ -68,9 +72,38 @@ def main(argv: list[str]) -> int:
     print(f"{page.label}: {took / count * 1000:.1f} ms a request in one process (profiled), "
           f"{statements / count:.1f} SQL statements a request")  # fmt: skip
     stats = pstats.Stats(profile)
-    stats.sort_stats(__import__("os").environ.get("SORT", "cumulative")).print_stats(
+    stats.sort_stats(os.environ.get("SORT", "cumulative")).print_stats(
         r"portal/|jinja2/environment|psycopg/cursor|sqlite3", 30
     )
+    return 0
+
+
+def _statement_times(engine: object, client: object, paths: list[str], count: int) -> int:
+    """Each statement's median time over `count` requests, slowest in total first."""
+    import sqlalchemy as sa
+
+    times: dict[str, list[float]] = {}
+    began = [0.0]
+
+    def before(*_args: object) -> None:
+        began[0] = time.perf_counter()
+
+    def after(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        times.setdefault(" ".join(statement.split())[:100], []).append(
+            time.perf_counter() - began[0]
+        )
+
+    sa.event.listen(engine, "before_cursor_execute", before)
+    sa.event.listen(engine, "after_cursor_execute", after)
+    start = time.perf_counter()
+    for i in range(count):
+        assert client.get(paths[i % len(paths)]).status_code == 200  # type: ignore[attr-defined]
+    took = (time.perf_counter() - start) / count * 1000
+    in_sql = sum(map(sum, times.values())) / count * 1000
+    print(f"{took:.1f} ms a request, {in_sql:.1f} ms of it in SQL statements")
+    for text, spent in sorted(times.items(), key=lambda kv: -sum(kv[1])):
+        spent.sort()
+        print(f"{len(spent) / count:5.1f}x  median {spent[len(spent) // 2] * 1000:6.2f} ms  {text}")
     return 0
 
 

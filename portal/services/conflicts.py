@@ -66,8 +66,9 @@ def named_or_recused(user: User, case: Grievance) -> ColumnElement[bool]:
 
 
 def conflicted_ids(session: Session, users: list[User], case: Grievance) -> set[int]:
-    """Which of `users` are conflicted on `case` (for assignment choices and panels), in two
-    queries however many people are asked about."""
+    """Which of `users` are conflicted on `case` (for assignment choices and panels), in one
+    query however many people are asked about: the case's named parties and its recusals
+    by any of them."""
     if not users:
         return set()
     found = {u.id for u in users if case.belongs_to(u)}
@@ -75,16 +76,17 @@ def conflicted_ids(session: Session, users: list[User], case: Grievance) -> set[
     for user in users:
         for key in _digests(user):
             owners.setdefault(key, set()).add(user.id)
-    named = session.execute(
-        sa.select(PartyIndex.kind, PartyIndex.digest).where(PartyIndex.grievance_id == case.id)
-    ).all()
-    for kind, digest in named:
-        found |= owners.get((kind, bytes(digest)), set())
-    found.update(
-        session.scalars(
-            sa.select(Recusal.user_id).where(
-                Recusal.grievance_id == case.id, Recusal.user_id.in_([u.id for u in users])
-            )
-        )
-    )
+    named = sa.select(
+        PartyIndex.kind, PartyIndex.digest, sa.cast(sa.null(), Recusal.user_id.type)
+    ).where(PartyIndex.grievance_id == case.id)
+    recused = sa.select(
+        sa.cast(sa.null(), PartyIndex.kind.type),
+        sa.cast(sa.null(), PartyIndex.digest.type),
+        Recusal.user_id,
+    ).where(Recusal.grievance_id == case.id, Recusal.user_id.in_([u.id for u in users]))
+    for kind, digest, user_id in session.execute(sa.union_all(named, recused)):
+        if user_id is not None:
+            found.add(user_id)
+        else:
+            found |= owners.get((kind, bytes(digest)), set())
     return found

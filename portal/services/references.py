@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from portal.db import insert_for
@@ -12,20 +11,15 @@ from portal.models.grievances import ReferenceCounter
 
 
 def next_reference(session: Session, now: datetime) -> str:
-    """Take the next number of the year. The UPDATE locks the year's row until
-    commit, so concurrent filings queue rather than share a number. A filing that
-    rolls back returns its number with it; no one ever saw it, and a committed
-    number is never handed out again."""
+    """Take the next number of the year, in one statement (the year's first filing makes
+    its row). The upsert locks the year's row until commit, so concurrent filings queue
+    rather than share a number. A filing that rolls back returns its number with it; no
+    one ever saw it, and a committed number is never handed out again."""
     year = now.year
-    session.execute(
-        insert_for(session)(ReferenceCounter)
-        .values(year=year, last=0)
-        .on_conflict_do_nothing(index_elements=["year"])
-    )
+    taken = insert_for(session)(ReferenceCounter).values(year=year, last=1)
     number = session.execute(
-        sa.update(ReferenceCounter)
-        .where(ReferenceCounter.year == year)
-        .values(last=ReferenceCounter.last + 1)
-        .returning(ReferenceCounter.last)
+        taken.on_conflict_do_update(
+            index_elements=["year"], set_={"last": ReferenceCounter.last + 1}
+        ).returning(ReferenceCounter.last)
     ).scalar_one()
     return f"GRV-{year}-{number:06d}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 import pytest
@@ -161,3 +162,33 @@ def test_a_high_risk_word_anywhere_always_raises_to_urgent(
 ) -> None:
     suggestion = triage(f"{before} {_word_for(keyword)}, {after}", POLICIES)
     assert suggestion.priority == "urgent"
+
+
+ALL_KEYWORDS = sorted(
+    {k for c in POLICIES.categories.values() for k in c.keywords}
+    | {k for r in POLICIES.triage.high_risk.values() for k in r.keywords}
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    keyword=st.sampled_from(ALL_KEYWORDS),
+    before=st.sampled_from(["", " ", "x", "_", "3", "\n", "(", "폭", "é"]),
+    after=st.sampled_from(["", " ", "s", "ed", "을", ".", "\n", "_"]),
+    noise=st.text(alphabet="aAbB 폭행 -\n_1.", max_size=12),
+)
+def test_the_fast_patterns_find_what_the_plain_ones_find(keyword, before, after, noise):
+    # The policy's keywords are matched with the word-start check moved after the first
+    # letter (so the engine can skip ahead); it must agree with checking it before.
+    from portal.services.triage import HYPHEN, _is_hangul, keyword_pattern
+
+    folded = unicodedata.normalize("NFKC", keyword)
+    core = folded.rstrip("*")
+    body = r"\s+".join(re.escape(w) for w in core.split()).replace(r"\-", HYPHEN)
+    open_ended = folded.endswith("*") or _is_hangul(core[-1])
+    plain = re.compile(r"(?<!\w)" + body + (r"\w*" if open_ended else r"(?!\w)"), re.I)
+    for text in (noise + before + core + after + noise, before + core.upper() + after, noise):
+        text = unicodedata.normalize("NFKC", text)
+        fast = keyword_pattern(keyword).search(text)
+        slow = plain.search(text)
+        assert (fast and fast.group(0)) == (slow and slow.group(0)), (keyword, text)

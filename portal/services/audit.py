@@ -22,6 +22,7 @@ from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session, SessionTransaction
 
 from portal.db import apart, insert_for, utcnow
@@ -110,28 +111,27 @@ def _chain_statements() -> tuple[sa.Select[Any], sa.Select[Any], sa.Select[Any]]
     )
 
 
-def _lock_head(session: Executor, root: bytes, new_cases: set[object]) -> sa.Row[Any]:
+def _lock_head(
+    session: Executor, root: bytes, new_cases: set[object], *, tail_later: bool = False
+) -> sa.Row[Any]:
     """A lane's head, locked, after checking it still seals the lane's real newest entry.
+    (`tail_later`: the entry's own insert asks for the lane's tail and `_check_tail` runs on
+    its answer, a round trip fewer; a fresh lane is always checked here.)
 
     The genesis heads are written when the keys are first registered (see
     `create_genesis`), so a missing head is always damage, never a fresh start."""
     head = _claim_head(session)
     if head is None:
         raise AuditChainBroken("the chain head is missing (deleted from the database)")
-    where = lane_name(head.id)
     if not head_is_sealed(root, head):
         raise AuditChainBroken(
-            f"the chain head{where}'s seal does not match (the head was altered)"
+            f"the chain head{lane_name(head.id)}'s seal does not match (the head was altered)"
         )
-    found = session.execute(_chain_statements()[2], {"lane": head.id, "seq": head.last_seq}).all()
-    if head.last_seq:
-        if not found or tuple(found[0]) != (head.last_seq, head.last_hash):
-            raise AuditChainBroken(
-                f"entry {head.last_seq}{where}, which the head names, is missing or was rewritten"
-            )
-        found = found[1:]
-    if found:
-        raise AuditChainBroken(f"entries after {head.last_seq}{where} exist beyond the head")
+    if not (tail_later and head.last_seq):
+        tail = {"lane": head.id, "seq": head.last_seq}
+        found = session.execute(_chain_statements()[2], tail).all()
+        at_head = next((h for seq, h in found if seq == head.last_seq), None)
+        _check_tail(head, at_head, sum(1 for seq, _h in found if seq > head.last_seq))
     if head.last_seq == 0 and not has_entries(session) and holds_cases(session, new_cases):
         # An empty log beside cases filed earlier: the log was wiped and the
         # (unchanging) genesis heads put back.
@@ -139,6 +139,21 @@ def _lock_head(session: Executor, root: bytes, new_cases: set[object]) -> sa.Row
     if head.lanes not in (1, LANES):
         raise AuditChainBroken("a lane's head is missing (deleted from the database)")
     return head
+
+
+def _check_tail(head: sa.Row[Any], at_head: str | None, beyond: int) -> None:
+    """The lane's entry at the head's place must be the one the head names (`at_head`: its
+    hash, None when missing), and no entry may lie beyond it (`beyond`: how many do).
+
+    Asked only once the head is locked, in a snapshot taken after that: the previous
+    holder's entries are then visible with the head they moved."""
+    where = lane_name(head.id)
+    if head.last_seq and at_head != head.last_hash:
+        raise AuditChainBroken(
+            f"entry {head.last_seq}{where}, which the head names, is missing or was rewritten"
+        )
+    if beyond:
+        raise AuditChainBroken(f"entries after {head.last_seq}{where} exist beyond the head")
 
 
 def _genesis_values(root: bytes, lane: int) -> dict[str, object]:
@@ -230,8 +245,11 @@ def _append(session: Executor, entry: AuditEntry, new_cases: set[object]) -> Non
     # locked and checked already, and only this transaction can have moved it since.
     # (Under the same key: one installed meanwhile must find the head sealed by it.)
     held = session.info.get(HELD_HEAD) if isinstance(session, Session) else None
+    dialect = session.dialect if isinstance(session, sa.Connection) else session.get_bind().dialect
+    postgres = dialect.name == "postgresql"
+    head = None
     if held is None or held[0] != root:
-        head = _lock_head(session, root, new_cases)
+        head = _lock_head(session, root, new_cases, tail_later=postgres)
         held = (root, head.id, head.last_seq, head.last_hash)
     _root, lane, last_seq, last_hash = held
     entry.lane, entry.seq, entry.prev_hash = lane, last_seq + 1, last_hash
@@ -240,14 +258,25 @@ def _append(session: Executor, entry: AuditEntry, new_cases: set[object]) -> Non
     values |= {
         "h_lane": lane,
         "h_seq": entry.seq,
+        "t_seq": last_seq,
         "h_hash": entry.hash,
         "h_scheme": SCHEME,
         "h_mac": head_seal(root, lane, entry.seq, entry.hash),
     }
-    dialect = session.dialect if isinstance(session, sa.Connection) else session.get_bind().dialect
-    added, move = _append_statements(dialect.name == "postgresql")
-    entry.id = session.execute(added, values).scalar_one()
-    if move is not None:
+    added, move = _append_statements(postgres)
+    if move is None:
+        # One statement: the entry, the head's move and the lane's tail as it was before
+        # (a new statement, so a snapshot that sees the previous holder's commit).
+        entry_id, at_head, beyond = session.execute(added, values).one()
+        if head is not None and head.last_seq:
+            _check_tail(head, at_head, beyond)  # raising rolls the entry back with the rest
+        if entry_id is None:  # planted beyond a head held since this transaction's last entry
+            raise AuditChainBroken(
+                f"entries after {last_seq}{lane_name(lane)} exist beyond the head"
+            )
+        entry.id = entry_id
+    else:
+        entry.id = session.execute(added, values).scalar_one()
         session.execute(move, values)
     if isinstance(session, Session):
         session.info[HELD_HEAD] = (root, lane, entry.seq, entry.hash)
@@ -259,19 +288,15 @@ _ENTRY_COLUMNS = tuple(c.key for c in AuditEntry.__table__.c if c.key != "id")
 @cache
 def _append_statements(postgres: bool) -> tuple[sa.Executable, sa.Executable | None]:
     """The entry's insert and the head's move, built once with their values as parameters.
-    On PostgreSQL both are one statement (a round trip fewer for every page view); SQLite
-    has no INSERT in a WITH clause, so there they are two."""
+    On PostgreSQL both are one statement (a round trip fewer for every page view), which
+    also returns the lane's tail for `_check_tail`; SQLite has no INSERT in a WITH clause,
+    so there they are two, and the tail was read before."""
     table, heads = AuditEntry.__table__, AuditHead.__table__
-    added = (
-        sa.insert(table)
-        .values(
-            {name: sa.bindparam(f"e_{name}", type_=table.c[name].type) for name in _ENTRY_COLUMNS}
-        )
-        .returning(table.c.id)
-    )
+    entry = {name: sa.bindparam(f"e_{name}", type_=table.c[name].type) for name in _ENTRY_COLUMNS}
+    lane = sa.bindparam("h_lane", type_=heads.c.id.type)
     move = (
         sa.update(heads)
-        .where(heads.c.id == sa.bindparam("h_lane", type_=heads.c.id.type))
+        .where(heads.c.id == lane)
         .values(
             last_seq=sa.bindparam("h_seq", type_=heads.c.last_seq.type),
             last_hash=sa.bindparam("h_hash", type_=heads.c.last_hash.type),
@@ -280,9 +305,26 @@ def _append_statements(postgres: bool) -> tuple[sa.Executable, sa.Executable | N
         )
     )
     if not postgres:
-        return added, move
-    inserted = added.cte("added")
-    return move.add_cte(inserted).returning(sa.select(inserted.c.id).scalar_subquery()), None
+        return sa.insert(table).values(entry).returning(table.c.id), move
+    # An entry planted beyond the head takes the new entry's place: then nothing is added,
+    # and the tail returned says why (a refusal, not a unique-key error).
+    inserted = (
+        postgresql.insert(table)
+        .values(entry)
+        .on_conflict_do_nothing(constraint="uq_audit_entries_lane_seq")
+        .returning(table.c.id)
+        .cte("added")
+    )
+    before = sa.bindparam("t_seq", type_=table.c.seq.type)
+    # Every part of the statement reads the snapshot it began with: not the entry it adds.
+    at_head = sa.select(table.c.hash).where(table.c.lane == lane, table.c.seq == before)
+    beyond = sa.select(sa.func.count()).where(table.c.lane == lane, table.c.seq > before)
+    returned = move.add_cte(inserted).returning(
+        sa.select(inserted.c.id).scalar_subquery(),
+        at_head.scalar_subquery(),
+        beyond.scalar_subquery(),
+    )
+    return returned, None
 
 
 # Session.info key: the lane this transaction holds: (key, lane, last seq, last hash).

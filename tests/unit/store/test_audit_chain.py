@@ -305,3 +305,43 @@ def test_entries_of_one_transaction_follow_each_other_and_a_savepoint_undone_lea
     assert (third.seq, third.prev_hash) == (second.seq + 1, second.hash)
     session.commit()
     assert not problems(session)
+
+
+def _newest(session) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    newest = sa.select(TABLE).order_by(TABLE.c.lane, TABLE.c.seq.desc()).limit(1)
+    return dict(session.execute(newest).one()._mapping)
+
+
+def test_an_entry_planted_beyond_the_head_stops_the_next_write(session, chain):
+    # A database writer adds an entry after the lane's newest: the next append is refused
+    # (on PostgreSQL the check rides on the append's own statement) and adds nothing.
+    newest = _newest(session)
+    planted = {k: v for k, v in newest.items() if k != "id"} | {
+        "seq": newest["seq"] + 1,
+        "prev_hash": newest["hash"],
+        "hash": "0" * 64,
+    }
+    session.execute(sa.insert(TABLE).values(planted))
+    session.commit()
+    before = audit.count(session)
+
+    with pytest.raises(AuditChainBroken, match="exist beyond the head"):
+        audit.record(session, None, "case.view", "grievance", "case-9", {"n": 9})
+    session.rollback()
+
+    assert audit.count(session) == before
+    head = session.get(AuditHead, newest["lane"])
+    assert head is not None and head.last_seq == newest["seq"]
+
+
+def test_a_rewritten_newest_entry_stops_the_next_write(session, chain):
+    newest = _newest(session)
+    session.execute(sa.update(TABLE).where(TABLE.c.id == newest["id"]).values(hash="f" * 64))
+    session.commit()
+    before = audit.count(session)
+
+    with pytest.raises(AuditChainBroken, match="missing or was rewritten"):
+        audit.record(session, None, "case.view", "grievance", "case-9", {"n": 9})
+    session.rollback()
+
+    assert audit.count(session) == before

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.db import Base, UTCDateTime, utcnow
 from portal.models.committees import Committee
 from portal.models.encrypted import Encrypted, EncryptedText
+from portal.models.policies import PolicyVersion
 from portal.models.users import User
 from portal.security import keys
 from portal.security.blind_index import blind_index
@@ -117,6 +118,7 @@ class Grievance(Encrypted, Base):
     merged_into_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("grievances.id"))
     if TYPE_CHECKING:
         has_merged: Mapped[bool]  # mapped below the class: it asks the table about itself
+        policy_recorded_at: Mapped[datetime | None]  # likewise, from policy_versions
 
     # What the dashboard counts (services/kpi_marks.py writes them when the event happens;
     # models/kpi_ledger.py keeps the daily ledger in step on every flush). The day of filing in
@@ -250,6 +252,14 @@ _MERGED = Grievance.__table__.alias("merged")  # a table, not an ORM alias: none
 # and asks for the merged cases only when there are some, which is seldom.
 Grievance.has_merged = sa.orm.column_property(
     sa.exists().where(_MERGED.c.merged_into_id == Grievance.id), deferred=True
+)
+# When the procedure the case is handled under was recorded: the member's case page names
+# it, so it comes with the case (undefer) rather than in a query of its own.
+Grievance.policy_recorded_at = sa.orm.column_property(
+    sa.select(PolicyVersion.recorded_at)
+    .where(PolicyVersion.version == Grievance.policy_version)
+    .scalar_subquery(),
+    deferred=True,
 )
 
 

@@ -116,6 +116,7 @@ def member_case(
             selectinload(Grievance.decisions),
             joinedload(Grievance.committee),
             undefer(Grievance.has_merged),
+            undefer(Grievance.policy_recorded_at),  # the case page names the version's date
             joinedload(Grievance.assignee),
         )
     )

@@ -10,11 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import sqlalchemy as sa
-from sqlalchemy.orm import Session
-
 from portal.models.grievances import Grievance
-from portal.models.policies import PolicyVersion
 from portal.policies.types import PolicySet
 
 
@@ -34,18 +30,15 @@ class CasePromises:
     version_recorded_at: datetime | None
 
 
-def case_promises(session: Session, case: Grievance, policies: PolicySet) -> CasePromises:
+def case_promises(case: Grievance, policies: PolicySet) -> CasePromises:
     """Everything the case page keeps in view, read from the case and the policy set.
 
     The priority, level and committee are described by the current policy set; the dates
-    are the case's own (it keeps the dates it was given when the procedure changes)."""
+    are the case's own (it keeps the dates it was given when the procedure changes). The
+    version's date is asked for here unless the case came with it (`policy_recorded_at`)."""
     priority = policies.priorities.get(case.priority)
     level = policies.ladder.levels.get(case.escalation_level)
     committee = policies.committees.get(case.committee.slug)
-    # Only the date: the snapshot itself is large and not shown here.
-    recorded_at = session.scalar(
-        sa.select(PolicyVersion.recorded_at).where(PolicyVersion.version == case.policy_version)
-    )
     return CasePromises(
         first_response_due_at=case.first_response_due_at,
         first_response_at=case.first_response_at,
@@ -58,5 +51,5 @@ def case_promises(session: Session, case: Grievance, policies: PolicySet) -> Cas
         committee=committee.name if committee else case.committee.name,
         handler=case.assignee.full_name if case.assignee else None,
         version=case.policy_version,
-        version_recorded_at=recorded_at,
+        version_recorded_at=case.policy_recorded_at,
     )

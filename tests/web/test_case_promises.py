@@ -12,6 +12,7 @@ from portal.models.policies import PolicyVersion
 from portal.policies.loader import canonical_json
 from tests.factories import make_user
 from tests.web.conftest import REF_RE, file_grievance
+from tests.web.statements import statements_for
 
 
 def _filed(browser, session) -> Grievance:  # type: ignore[no-untyped-def]
@@ -35,6 +36,9 @@ def test_case_page_shows_both_dates_priority_level_committee_and_handler(
     assert f"<code>{case.policy_version[:12]}" not in html  # no hash: a date and a link
     assert "Handled under the procedure as it stood on " in html
     assert f"/policies/versions/{case.policy_version}" in html
+    # The version's date comes with the case, not in a query of its own.
+    asked = statements_for(app, member_browser, f"/grievances/{case.reference}")
+    assert not [s for s in asked if s.lstrip().startswith("SELECT policy_versions")]
 
     reviewer = make_user(session, name="Rui Reviewer")
     case.assignee = reviewer

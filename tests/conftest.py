@@ -27,6 +27,41 @@ from tests.renderers import stop_renderers
 
 PG_BASE = os.environ.get("PORTAL_TEST_POSTGRES")
 
+# Tests that never open a database: the SQLite pass runs them, the PostgreSQL pass (the
+# longer of the two that `make test` runs side by side) would only repeat them.
+DATABASE_FREE = (
+    "tests/unit/domain/",
+    "tests/unit/pdf/",
+    "tests/unit/security/",
+    "tests/unit/policies/test_association.py",
+    "tests/unit/policies/test_languages.py",
+    "tests/unit/policies/test_loader.py",
+    "tests/unit/policies/test_seoul.py",
+    "tests/unit/services/test_triage.py",
+    "tests/unit/test_catalogue.py",
+    "tests/unit/test_dates.py",
+    "tests/unit/test_form_messages.py",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On PostgreSQL, leave out what the SQLite pass runs alike: database-free tests, and
+    the SQLite side of the tests run on both (`empty_database_url`)."""
+    if not PG_BASE:
+        return
+    repeated = [item for item in items if _repeated_on_postgres(item)]
+    if repeated:
+        config.hook.pytest_deselected(items=repeated)
+        left_out = set(repeated)
+        items[:] = [item for item in items if item not in left_out]
+
+
+def _repeated_on_postgres(item: pytest.Item) -> bool:
+    params = getattr(item, "callspec", None)
+    if params is not None and params.params.get("empty_database_url") == "sqlite":
+        return True
+    return item.nodeid.startswith(DATABASE_FREE) and "database_url" not in item.fixturenames
+
 
 @contextmanager
 def postgres_database(prefix: str) -> Iterator[str]:

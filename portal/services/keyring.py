@@ -125,13 +125,12 @@ def rewrap_batch(
                 continue
             new_kid, new_wrapped = wrap_data_key(ring, dek, aad)
             changed.append(
-                {"row": row.id, "old": row.dek_key_id, "kid": new_kid, "wrapped": new_wrapped}
+                {"rid": row.id, "old": row.dek_key_id, "kid": new_kid, "wrapped": new_wrapped}
             )
         if changed:
             # A Core update, because the data key itself is unchanged, so no version bump that
             # would make someone's open form stale.
-            postgres = session.get_bind().dialect.name == "postgresql"
-            if postgres:
+            if session.get_bind().dialect.name == "postgresql":
                 session.execute(_rewrap_at_once(table), _as_arrays(changed))
             else:
                 session.execute(_rewrap_each(table), changed)  # executemany, in process
@@ -142,7 +141,7 @@ def rewrap_batch(
 def _rewrap_each(table: sa.Table) -> sa.Update:
     return (
         sa.update(table)
-        .where(table.c.id == sa.bindparam("row"), table.c.dek_key_id == sa.bindparam("old"))
+        .where(table.c.id == sa.bindparam("rid"), table.c.dek_key_id == sa.bindparam("old"))
         .values(dek_key_id=sa.bindparam("kid"), dek_wrapped=sa.bindparam("wrapped"))
     )
 
@@ -150,9 +149,9 @@ def _rewrap_each(table: sa.Table) -> sa.Update:
 def _rewrap_at_once(table: sa.Table) -> sa.Update:
     """The batch as one statement joined to its values (`unnest` of four arrays): PostgreSQL
     parses and plans it once, where an executemany is a thousand statements (4,500 keys a
-    second at 100,000 cases, against about 3 times that for this)."""
-    columns = {"rid": table.c.id, "old": table.c.dek_key_id, "kid": table.c.dek_key_id}
-    columns["wrapped"] = table.c.dek_wrapped
+    second at 100,000 cases, against about 11,000 for this)."""
+    t = table.c
+    columns = {"rid": t.id, "old": t.dek_key_id, "kid": t.dek_key_id, "wrapped": t.dek_wrapped}
     arrays = [sa.bindparam(n, type_=postgresql.ARRAY(c.type)) for n, c in columns.items()]
     given = (
         sa.func.unnest(*arrays)
@@ -167,8 +166,7 @@ def _rewrap_at_once(table: sa.Table) -> sa.Update:
 
 
 def _as_arrays(changed: list[dict[str, Any]]) -> dict[str, list[Any]]:
-    columns = {"rid": "row", "old": "old", "kid": "kid", "wrapped": "wrapped"}
-    return {name: [one[key] for one in changed] for name, key in columns.items()}
+    return {name: [one[name] for one in changed] for name in ("rid", "old", "kid", "wrapped")}
 
 
 def check_retirable(session: Session, ring: KeyRing, kid: str) -> None:

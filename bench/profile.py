@@ -4,37 +4,50 @@ Signs in through the portal's own form (the Flask test client, no network), requ
 page N times under cProfile and prints the SQL statements per request, the time per request,
 and the portal's functions that take most of it. With SQL=1 it prints instead each statement's
 median time as the client sees it (round trip and driver), without the profiler. NAME is a seeded instance under bench/work/
-(e.g. postgresql-100000), PAGE a key of bench.figures.PAGES. For a running server, py-spy
+(e.g. postgresql-100000), PAGE a key of bench.figures.PAGES, or `filing` for the form and its
+POST with the bench's 100 KB evidence file (as a member). For a running server, py-spy
 on a gunicorn worker tells the same story with the network and the database's CPU in it.
 """
 
 from __future__ import annotations
 
 import cProfile
+import io
 import json
 import os
 import pstats
 import sys
 import time
+from collections.abc import Callable
 
-from bench.client import CSRF_RE
-from bench.figures import PAGES
-from bench.server import WORK, Instance, database_url
+from flask.testing import FlaskClient
+
+from bench.client import CSRF_RE, form_tokens
+from bench.figures import PAGES, Page
+from bench.load import EVIDENCE
+from bench.server import WORK, Instance, copy_of, database_url
 
 
 def main(argv: list[str]) -> int:
     name, key = argv[0], argv[1]
     count = int(argv[2]) if len(argv) > 2 else 50
+    backend = name.split("-", 1)[0]
+    inst = Instance(name, WORK / name, database_url(name, backend))
+    if key != "filing":
+        return _profile(inst, key, count)
+    with copy_of(inst) as copy:  # filings stay out of the seeded data the figures read
+        return _profile(copy, key, count)
+
+
+def _profile(inst: Instance, key: str, count: int) -> int:
     import sqlalchemy as sa
 
     from portal import create_app
     from portal.config import Settings
     from portal.db import database
 
-    backend = name.split("-", 1)[0]
-    inst = Instance(name, WORK / name, database_url(name, backend))
     manifest = json.loads((inst.path / "manifest.json").read_text())
-    page = next(p for p in PAGES if p.key == key)
+    page = FILING if key == "filing" else next(p for p in PAGES if p.key == key)
     app = create_app(Settings.from_env(inst.env()))
     app.config["RATELIMIT_ENABLED"] = False
     client = app.test_client()
@@ -51,6 +64,7 @@ def main(argv: list[str]) -> int:
     assert signed.status_code == 303, signed.status_code
     paths = page.paths(manifest, 0)
     statements = 0
+    ask = _file if key == "filing" else _get
 
     def counted(*_args: object) -> None:
         nonlocal statements
@@ -58,15 +72,15 @@ def main(argv: list[str]) -> int:
 
     sa.event.listen(database(app).engine, "before_cursor_execute", counted)
     for path in paths[:3]:
-        assert client.get(path).status_code == 200  # warm caches
+        ask(client, path)  # warm caches
     statements = 0
     if os.environ.get("SQL") == "1":
-        return _statement_times(database(app).engine, client, paths, count)
+        return _statement_times(database(app).engine, client, paths, count, ask)
     profile = cProfile.Profile()
     began = time.perf_counter()
     profile.enable()
     for i in range(count):
-        assert client.get(paths[i % len(paths)]).status_code == 200
+        ask(client, paths[i % len(paths)])
     profile.disable()
     took = time.perf_counter() - began
     print(f"{page.label}: {took / count * 1000:.1f} ms a request in one process (profiled), "
@@ -78,7 +92,35 @@ def main(argv: list[str]) -> int:
     return 0
 
 
-def _statement_times(engine: object, client: object, paths: list[str], count: int) -> int:
+FILING = Page("filing", "Filing with a 100 KB file", "member", lambda _m, _i: ["/grievances/new"])
+
+
+def _get(client: FlaskClient, path: str) -> None:
+    assert client.get(path).status_code == 200
+
+
+def _file(client: FlaskClient, path: str) -> None:
+    """Open the filing form and send it, the way bench.load's filers do."""
+    fields = {
+        **form_tokens(client.get(path).get_data(as_text=True)),
+        "action": "submit",
+        "category": "billing",
+        "subject": "Charged twice for dues",
+        "narrative": "My card was charged twice for the annual dues. " * 20,
+        "desired_outcome": "A refund of the second charge.",
+        "evidence": (io.BytesIO(EVIDENCE), "statement.txt", "text/plain"),
+    }
+    sent = client.post(path, data=fields, content_type="multipart/form-data")
+    assert sent.status_code == 303 and "/acknowledgement" in sent.location, sent.status_code
+
+
+def _statement_times(
+    engine: object,
+    client: FlaskClient,
+    paths: list[str],
+    count: int,
+    ask: Callable[[FlaskClient, str], None],
+) -> int:
     """Each statement's median time over `count` requests, slowest in total first."""
     import sqlalchemy as sa
 
@@ -97,7 +139,7 @@ def _statement_times(engine: object, client: object, paths: list[str], count: in
     sa.event.listen(engine, "after_cursor_execute", after)
     start = time.perf_counter()
     for i in range(count):
-        assert client.get(paths[i % len(paths)]).status_code == 200  # type: ignore[attr-defined]
+        ask(client, paths[i % len(paths)])
     took = (time.perf_counter() - start) / count * 1000
     in_sql = sum(map(sum, times.values())) / count * 1000
     print(f"{took:.1f} ms a request, {in_sql:.1f} ms of it in SQL statements")

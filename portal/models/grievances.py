@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.db import Base, UTCDateTime, utcnow
 from portal.models.committees import Committee
@@ -119,6 +120,8 @@ class Grievance(Encrypted, Base):
     if TYPE_CHECKING:
         has_merged: Mapped[bool]  # mapped below the class: it asks the table about itself
         policy_recorded_at: Mapped[datetime | None]  # likewise, from policy_versions
+        has_attachments: Mapped[bool]  # likewise, below Attachment and CaseExtension
+        has_extensions: Mapped[bool]
 
     # What the dashboard counts (services/kpi_marks.py writes them when the event happens;
     # models/kpi_ledger.py keeps the daily ledger in step on every flush). The day of filing in
@@ -439,6 +442,35 @@ class CaseExtension(_CaseChild, Base):
 
     grievance: Mapped[Grievance] = relationship(back_populates="extensions")
     by: Mapped[User] = relationship()
+
+
+# Whether the case has any files, any moved decision date: most have neither, so a case
+# page loads these with the case (`RARE_CHILDREN`) and asks for the rows only when there
+# are some (`settle_rare_children`), two statements fewer a view of most cases.
+Grievance.has_attachments = sa.orm.column_property(
+    sa.exists().where(Attachment.grievance_id == Grievance.id), deferred=True
+)
+Grievance.has_extensions = sa.orm.column_property(
+    sa.exists().where(CaseExtension.grievance_id == Grievance.id), deferred=True
+)
+RARE_CHILDREN = (
+    (Grievance.has_attachments, Grievance.attachments),
+    (Grievance.has_extensions, Grievance.extensions),
+)
+
+
+def settle_rare_children(case: Grievance) -> None:
+    """Give the case the empty collections its flags say it has none of, as loaded (no
+    query when the page reads them); one it has some of loads when first read, in one
+    statement. A collection the session holds already is left as it is."""
+    state = sa.inspect(case)
+    for flag, children in RARE_CHILDREN:
+        if (
+            children.key in state.unloaded
+            and flag.key not in state.unloaded
+            and not getattr(case, flag.key)
+        ):
+            set_committed_value(case, children.key, [])
 
 
 class Recusal(Base):

@@ -165,6 +165,15 @@ def start_session(session: Session, user: User, now: datetime | None = None) -> 
     return token
 
 
+# The session, its user, their roles and their unread notices in one statement: every page
+# asks for all four. Built once (every request would rebuild it and its cache key).
+_SESSION_QUERY = (
+    sa.select(UserSession, notifications.UNREAD_OF_RECIPIENT)
+    .where(UserSession.id_hash == sa.bindparam("id_hash"))
+    .options(joinedload(UserSession.user).joinedload(User.role_rows))
+)
+
+
 def resume_session(
     session: Session,
     user_id: int,
@@ -176,13 +185,13 @@ def resume_session(
     if not token:
         return None
     now = now or utcnow()
-    # The session, its user, their roles and their unread notices in one statement: every
-    # page asks for all four.
     found = (
         session.execute(
-            sa.select(UserSession, notifications.unread_of(user_id).scalar_subquery())
-            .where(UserSession.id_hash == _digest(token))
-            .options(joinedload(UserSession.user).joinedload(User.role_rows))
+            _SESSION_QUERY,
+            {
+                "id_hash": _digest(token),
+                notifications.RECIPIENT: notifications.recipient_digest(user_id),
+            },
         )
         .unique()
         .first()

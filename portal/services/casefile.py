@@ -23,7 +23,13 @@ from portal.domain.errors import InvalidInput, NotFound
 from portal.domain.workflow import Mover, Status
 from portal.i18n import _l
 from portal.models.committees import CommitteeMembership, Seat
-from portal.models.grievances import Attachment, Grievance, PanelSeat
+from portal.models.grievances import (
+    RARE_CHILDREN,
+    Attachment,
+    Grievance,
+    PanelSeat,
+    settle_rare_children,
+)
 from portal.models.users import User
 from portal.services import audit, conflicts, duties, notify, timeline
 
@@ -151,14 +157,14 @@ def committee_case(
             selectinload(Grievance.events),
             selectinload(Grievance.messages),
             selectinload(Grievance.notes),
-            selectinload(Grievance.attachments),
             selectinload(Grievance.decisions),
-            selectinload(Grievance.extensions),
+            *(undefer(flag) for flag, _children in RARE_CHILDREN),
             undefer(Grievance.has_merged),
             joinedload(Grievance.committee),
         )
     )
     if case is not None:
+        settle_rare_children(case)
         load_people(session, _named_on_page(case))
     found = reachable(session, actor, case) if case is not None else None
     if case is None or found is None:

@@ -19,7 +19,15 @@ from portal.domain.errors import InvalidInput, NotFound
 from portal.domain.roles import Role
 from portal.domain.workflow import Mover, Status
 from portal.i18n import _l
-from portal.models.grievances import Attachment, CaseEvent, Grievance, Message, member_digest
+from portal.models.grievances import (
+    RARE_CHILDREN,
+    Attachment,
+    CaseEvent,
+    Grievance,
+    Message,
+    member_digest,
+    settle_rare_children,
+)
 from portal.models.users import User
 from portal.policies.types import Calendar, PolicySet
 from portal.services import audit, clock, evidence, timeline
@@ -111,9 +119,8 @@ def member_case(
         stmt.options(
             selectinload(Grievance.events),
             selectinload(Grievance.messages),
-            selectinload(Grievance.attachments),
-            selectinload(Grievance.extensions),
             selectinload(Grievance.decisions),
+            *(undefer(flag) for flag, _children in RARE_CHILDREN),
             joinedload(Grievance.committee),
             undefer(Grievance.has_merged),
             undefer(Grievance.policy_recorded_at),  # the case page names the version's date
@@ -122,6 +129,7 @@ def member_case(
     )
     if case is None:
         raise NotFound(_l("We could not find that grievance."))
+    settle_rare_children(case)
     if audit_view:
         audit.record(session, actor, "case.viewed", "grievance", case.id, by_member=True)
     return case

@@ -82,11 +82,21 @@ UNREAD = "_portal_unread"
 
 
 def unread_of(user_id: int) -> sa.Select[tuple[int]]:
+    return _unread_to(recipient_digest(user_id))
+
+
+def _unread_to(digest: bytes | sa.BindParameter[bytes]) -> sa.Select[tuple[int]]:
     return (
         sa.select(sa.func.count())
         .select_from(Notification)
-        .where(_addressed_to(user_id), Notification.read_at.is_(None))
+        .where(Notification.recipient_digest == digest, Notification.read_at.is_(None))
     )
+
+
+# The count as a subquery whose recipient is the parameter RECIPIENT (its `recipient_digest`),
+# for a statement built once and run with its values (accounts' session query).
+RECIPIENT = "unread_recipient"
+UNREAD_OF_RECIPIENT = _unread_to(sa.bindparam(RECIPIENT)).scalar_subquery()
 
 
 @dataclass(frozen=True)

@@ -122,6 +122,7 @@ class Grievance(Encrypted, Base):
         policy_recorded_at: Mapped[datetime | None]  # likewise, from policy_versions
         has_attachments: Mapped[bool]  # likewise, below Attachment and CaseExtension
         has_extensions: Mapped[bool]
+        has_links: Mapped[bool]  # below CaseLink
 
     # What the dashboard counts (services/kpi_marks.py writes them when the event happens;
     # models/kpi_ledger.py keeps the daily ledger in step on every flush). The day of filing in
@@ -502,6 +503,13 @@ class CaseLink(Base):
     )
     by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# Whether the case is linked to any other: seldom, so the committee's case page loads this
+# with the case and asks for the links only when there are some (services/linking.py).
+Grievance.has_links = sa.orm.column_property(
+    sa.exists().where(CaseLink.grievance_id == Grievance.id), deferred=True
+)
 
 
 class PanelSeat(Base):

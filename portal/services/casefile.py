@@ -160,6 +160,7 @@ def committee_case(
             selectinload(Grievance.decisions),
             *(undefer(flag) for flag, _children in RARE_CHILDREN),
             undefer(Grievance.has_merged),
+            undefer(Grievance.has_links),
             joinedload(Grievance.committee),
         )
     )

@@ -50,6 +50,12 @@ def _rows(session: Session, case: Grievance, other: Grievance) -> list[CaseLink]
     )
 
 
+def _forget_flags(session: Session, *cases: Grievance) -> None:
+    """A case loaded before it was linked says it has no links: ask again when read."""
+    for case in cases:
+        session.expire(case, ["has_links"])
+
+
 def link(
     session: Session, actor: User, case: Grievance, reference: str, now: datetime | None = None
 ) -> Grievance:
@@ -63,6 +69,7 @@ def link(
     for one, two in ((case, other), (other, case)):
         session.add(CaseLink(grievance_id=one.id, linked_id=two.id, by_id=actor.id, at=now))
     session.flush()
+    _forget_flags(session, case, other)
     audit.record(
         session, actor, "case.linked", "grievance", case.id, {"other": str(other.id)}, now=now
     )
@@ -89,7 +96,10 @@ def unlink(
 
 
 def linked(session: Session, viewer: User, case: Grievance) -> list[Grievance]:
-    """The cases linked to `case` that `viewer` may open, by reference; two queries."""
+    """The cases linked to `case` that `viewer` may open, by reference; two queries, none
+    when the case was loaded with `has_links` and has none."""
+    if "has_links" not in sa.inspect(case).unloaded and not case.has_links:
+        return []
     ids = set(
         session.scalars(sa.select(CaseLink.linked_id).where(CaseLink.grievance_id == case.id))
     )

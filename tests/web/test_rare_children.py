@@ -1,7 +1,8 @@
-"""A case page asks for files and moved dates only when the case has some (issue 13, item 4).
+"""A case page asks for files, moved dates and links only when the case has some (issue 13,
+item 4).
 
-Most cases have neither, so the case's own query says whether it has any; the rows are read
-only then. Both pages still show them when there are some, whichever session loaded the case.
+Most cases have none, so the case's own query says whether it has any; the rows are read
+only then. The pages still show them when there are some, however the case was loaded.
 """
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ import pytest
 
 from portal.domain.roles import Role
 from portal.models.committees import Seat
+from portal.services import casefile, linking
 from portal.services.evidence import Upload
 from tests.factories import make_case, make_user, seat
 from tests.web.conftest import signed_in
 from tests.web.statements import statements_for
 
-RARE = ("attachments", "case_extensions")
+RARE = ("attachments", "case_extensions", "case_links")
 
 
 def _asked(statements: list[str]) -> set[str]:
@@ -45,6 +47,18 @@ def test_a_case_without_files_or_moved_dates_reads_neither(
     assert _asked(mine) == set() and _asked(theirs) == set()
 
 
+def test_a_case_linked_after_it_was_loaded_lists_the_link(app, session, member, chair):
+    one, two = make_case(app, session, member), make_case(app, session, member, subject="Again")
+    session.commit()
+    case, _standing = casefile.committee_case(session, chair, one.reference)
+    assert linking.linked(session, chair, case) == []  # loaded saying it has no links
+    linking.link(session, chair, case, two.reference)
+    assert linking.linked(session, chair, case) == [two]
+    session.commit()
+    page = signed_in(app, "chair@example.org").get(f"/committee/cases/{one.reference}")
+    assert two.reference in page.get_data(as_text=True)
+
+
 def test_a_case_with_a_file_and_a_moved_date_shows_both_on_both_pages(
     app, session, member, chair, member_browser
 ):
@@ -63,4 +77,4 @@ def test_a_case_with_a_file_and_a_moved_date_shows_both_on_both_pages(
         html = browser.get(page).get_data(as_text=True)
         assert "bank-statement.txt" in html
         assert "Reason: “The bank has not answered yet.”" in html
-        assert _asked(statements_for(app, browser, page)) == set(RARE)
+        assert _asked(statements_for(app, browser, page)) == {"attachments", "case_extensions"}

@@ -460,17 +460,19 @@ RARE_CHILDREN = (
 )
 
 
+def says_none(case: Grievance, flag: str) -> bool:
+    """Whether the case was loaded with this `has_...` flag and it says there are none (an
+    unloaded flag says nothing: reading it would be a query)."""
+    return flag not in sa.inspect(case).unloaded and not getattr(case, flag)
+
+
 def settle_rare_children(case: Grievance) -> None:
     """Give the case the empty collections its flags say it has none of, as loaded (no
     query when the page reads them); one it has some of loads when first read, in one
     statement. A collection the session holds already is left as it is."""
-    state = sa.inspect(case)
+    unloaded = sa.inspect(case).unloaded
     for flag, children in RARE_CHILDREN:
-        if (
-            children.key in state.unloaded
-            and flag.key not in state.unloaded
-            and not getattr(case, flag.key)
-        ):
+        if children.key in unloaded and says_none(case, flag.key):
             set_committed_value(case, children.key, [])
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from portal.db import utcnow
 from portal.domain.errors import InvalidInput
 from portal.i18n import _l
-from portal.models.grievances import CaseLink, Grievance
+from portal.models.grievances import CaseLink, Grievance, says_none
 from portal.models.users import User
 from portal.services import audit, casefile
 
@@ -98,7 +98,7 @@ def unlink(
 def linked(session: Session, viewer: User, case: Grievance) -> list[Grievance]:
     """The cases linked to `case` that `viewer` may open, by reference; two queries, none
     when the case was loaded with `has_links` and has none."""
-    if "has_links" not in sa.inspect(case).unloaded and not case.has_links:
+    if says_none(case, "has_links"):
         return []
     ids = set(
         session.scalars(sa.select(CaseLink.linked_id).where(CaseLink.grievance_id == case.id))

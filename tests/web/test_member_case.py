@@ -169,6 +169,8 @@ def test_staff_record_a_phone_grievance_the_member_then_sees(app, session, commi
     mine.sign_in("filer@example.org", PASSWORD)
     listing = mine.get("/my/grievances").get_data(as_text=True)
     assert case.reference in listing and "Received by phone" in listing
+    korean = mine.client.get("/my/grievances", headers={"Accept-Language": "ko"})
+    assert "전화로" in korean.get_data(as_text=True)
 
 
 def test_members_cannot_use_staff_intake(member_browser):
@@ -256,3 +258,27 @@ def test_a_reply_while_waiting_restarts_the_clock_and_moves_the_decision_date(
         minutes=2
     )
     assert "Being reviewed" in member_browser.get(url).get_data(as_text=True)
+
+
+def test_each_listed_grievance_links_to_its_own_page(member_browser):
+    first = _filed(member_browser, subject="First matter")
+    second = _filed(member_browser, subject="Second matter")
+    html = member_browser.get("/my/grievances").get_data(as_text=True)
+    for ref, subject in ((first, "First matter"), (second, "Second matter")):
+        assert f'<a href="/grievances/{ref}">{ref}</a>' in html
+        page = member_browser.get(f"/grievances/{ref}").get_data(as_text=True)
+        assert f"{ref}: {subject}" in page
+
+
+def test_list_links_are_the_links_flask_builds(app):
+    from flask import url_for
+
+    from portal.web.filters import case_links
+
+    # Served under a path prefix too; anything but a plain reference is quoted as usual.
+    with app.test_request_context("/", base_url="http://localhost/portal/"):
+        for endpoint in ("member.case", "committee.case"):
+            link = case_links(endpoint)
+            for reference in ("GRV-2026-000123", "a b?c", "사건"):
+                assert link(reference) == url_for(endpoint, reference=reference)
+        assert case_links("member.case")("GRV-2026-000123") == "/portal/grievances/GRV-2026-000123"

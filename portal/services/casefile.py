@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload, selectinload, undefer
@@ -147,23 +148,7 @@ def committee_case(
     anyone who may not open it. `for_update` locks the row until commit."""
     if not duties.does_casework(actor):
         raise NotFound(NOT_FOUND)
-    stmt = sa.select(Grievance).where(Grievance.reference == reference)
-    if for_update:
-        stmt = stmt.with_for_update(of=Grievance)
-    case = session.scalar(
-        stmt.options(
-            # With everyone the page names (load_people), so it costs the same few queries
-            # however many events and messages the case has (tests/web/test_query_counts.py).
-            selectinload(Grievance.events),
-            selectinload(Grievance.messages),
-            selectinload(Grievance.notes),
-            selectinload(Grievance.decisions),
-            *(undefer(flag) for flag, _children in RARE_CHILDREN),
-            undefer(Grievance.has_merged),
-            undefer(Grievance.has_links),
-            joinedload(Grievance.committee),
-        )
-    )
+    case = session.scalar(_committee_case_query(for_update), {"reference": reference})
     if case is not None:
         settle_rare_children(case)
         load_people(session, _named_on_page(case))
@@ -173,6 +158,27 @@ def committee_case(
     if audit_view:
         audit.record(session, actor, "case.viewed", "grievance", case.id)
     return case, found
+
+
+@cache
+def _committee_case_query(for_update: bool) -> sa.Select[tuple[Grievance]]:
+    """The committee's case page's query, built once with the reference as a parameter (as
+    the member's page's is: its options and cache key cost about as much as running it)."""
+    stmt = sa.select(Grievance).where(Grievance.reference == sa.bindparam("reference"))
+    if for_update:
+        stmt = stmt.with_for_update(of=Grievance)
+    return stmt.options(
+        # With everyone the page names (load_people), so it costs the same few queries
+        # however many events and messages the case has (tests/web/test_query_counts.py).
+        selectinload(Grievance.events),
+        selectinload(Grievance.messages),
+        selectinload(Grievance.notes),
+        selectinload(Grievance.decisions),
+        *(undefer(flag) for flag, _children in RARE_CHILDREN),
+        undefer(Grievance.has_merged),
+        undefer(Grievance.has_links),
+        joinedload(Grievance.committee),
+    )
 
 
 def _named_on_page(case: Grievance) -> set[int | None]:

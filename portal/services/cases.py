@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload, selectinload, undefer
@@ -110,22 +111,9 @@ def member_case(
     (PostgreSQL) instead of the second failing on the version check.
     """
     require_role(actor, Role.MEMBER)
-    stmt = sa.select(Grievance).where(
-        Grievance.reference == reference, Grievance.member_digest == member_digest(actor.id)
-    )
-    if for_update:
-        stmt = stmt.with_for_update(of=Grievance)
     case = session.scalar(
-        stmt.options(
-            selectinload(Grievance.events),
-            selectinload(Grievance.messages),
-            selectinload(Grievance.decisions),
-            *(undefer(flag) for flag, _children in RARE_CHILDREN),
-            joinedload(Grievance.committee),
-            undefer(Grievance.has_merged),
-            undefer(Grievance.policy_recorded_at),  # the case page names the version's date
-            joinedload(Grievance.assignee),
-        )
+        _member_case_query(for_update),
+        {"reference": reference, "digest": member_digest(actor.id)},
     )
     if case is None:
         raise NotFound(_l("We could not find that grievance."))
@@ -133,6 +121,28 @@ def member_case(
     if audit_view:
         audit.record(session, actor, "case.viewed", "grievance", case.id, by_member=True)
     return case
+
+
+@cache
+def _member_case_query(for_update: bool) -> sa.Select[tuple[Grievance]]:
+    """The member's case page's query, built once with its values as parameters: building
+    its options and their cache key on every view cost about as much as running it."""
+    stmt = sa.select(Grievance).where(
+        Grievance.reference == sa.bindparam("reference"),
+        Grievance.member_digest == sa.bindparam("digest"),
+    )
+    if for_update:
+        stmt = stmt.with_for_update(of=Grievance)
+    return stmt.options(
+        selectinload(Grievance.events),
+        selectinload(Grievance.messages),
+        selectinload(Grievance.decisions),
+        *(undefer(flag) for flag, _children in RARE_CHILDREN),
+        joinedload(Grievance.committee),
+        undefer(Grievance.has_merged),
+        undefer(Grievance.policy_recorded_at),  # the case page names the version's date
+        joinedload(Grievance.assignee),
+    )
 
 
 def public_events(case: Grievance) -> list[CaseEvent]:

@@ -25,6 +25,10 @@ NAMING = {
 
 # Execution option for connections that never write (SQLite then begins DEFERRED).
 READ_ONLY = "portal_read_only"
+# Execution option of the few statements every page runs whose plan cannot depend on the
+# values bound (a lookup by a unique key, the audit chain's head): on PostgreSQL they are
+# prepared once per connection, so the server stops planning them (see `make_engine`).
+PREPARED = "portal_prepared"
 # Session.info key of a read-only session: the factory of its short writer sessions.
 WRITES_APART = "portal.writes_apart"
 # Requests that only read: their session never holds a write lock (see `apart`).
@@ -80,11 +84,23 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         engine = sa.create_engine(url, connect_args={"timeout": 30}, **kwargs)
         _configure_sqlite(engine)
         return engine
-    # No server-side prepared statements: after five runs psycopg prepares one, and
-    # PostgreSQL may then pick a generic plan that ignores the bound values (measured at
-    # 100,000 cases: a keyset batch went from 5 ms to 1 s as a sequential scan).
-    kwargs.setdefault("connect_args", {}).setdefault("prepare_threshold", None)
-    return sa.create_engine(url, pool_pre_ping=True, **kwargs)
+    # No automatic server-side prepared statements: after five runs psycopg would prepare
+    # any statement, and PostgreSQL may then pick a generic plan that ignores the bound
+    # values (measured at 100,000 cases: a keyset batch went from 5 ms to 1 s as a
+    # sequential scan). A threshold no statement reaches keeps that off while `PREPARED`
+    # statements are still prepared: planning them was most of the server's time for them.
+    kwargs.setdefault("connect_args", {}).setdefault("prepare_threshold", 2**31)
+    engine = sa.create_engine(url, pool_pre_ping=True, **kwargs)
+    event.listen(engine, "do_execute", _execute_prepared)
+    return engine
+
+
+def _execute_prepared(cursor: Any, statement: str, parameters: Any, context: Any) -> bool:
+    """Run a `PREPARED` statement as a prepared one (True: done here); others as usual."""
+    if not context.execution_options.get(PREPARED):
+        return False
+    cursor.execute(statement, parameters, prepare=True)
+    return True
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -13,7 +13,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from portal.db import apart, utcnow
+from portal.db import PREPARED, apart, utcnow
 from portal.domain.errors import AddressUnconfirmed, InvalidInput
 from portal.domain.roles import Role
 from portal.i18n import LANGUAGES, _l
@@ -171,6 +171,7 @@ _SESSION_QUERY = (
     sa.select(UserSession, notifications.UNREAD_OF_RECIPIENT)
     .where(UserSession.id_hash == sa.bindparam("id_hash"))
     .options(joinedload(UserSession.user).joinedload(User.role_rows))
+    .execution_options(**{PREPARED: True})
 )
 
 

@@ -25,7 +25,7 @@ from sqlalchemy import event
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session, SessionTransaction
 
-from portal.db import apart, insert_for, utcnow
+from portal.db import PREPARED, apart, insert_for, utcnow
 from portal.models.audit import AuditEntry, AuditHead
 from portal.models.grievances import Grievance
 from portal.security import keys
@@ -104,10 +104,11 @@ def _chain_statements() -> tuple[sa.Select[Any], sa.Select[Any], sa.Select[Any]]
         .order_by(AuditEntry.seq)
         .limit(2)
     )
+    prepared = {PREPARED: True}
     return (
-        stmt.with_for_update(skip_locked=True),
-        stmt.where(columns.id == 1).with_for_update(),
-        tail,
+        stmt.with_for_update(skip_locked=True).execution_options(**prepared),
+        stmt.where(columns.id == 1).with_for_update().execution_options(**prepared),
+        tail.execution_options(**prepared),
     )
 
 
@@ -324,7 +325,7 @@ def _append_statements(postgres: bool) -> tuple[sa.Executable, sa.Executable | N
         at_head.scalar_subquery(),
         beyond.scalar_subquery(),
     )
-    return returned, None
+    return returned.execution_options(**{PREPARED: True}), None
 
 
 # Session.info key: the lane this transaction holds: (key, lane, last seq, last hash).

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload, selectinload, undefer
 from sqlalchemy.orm.util import identity_key
 
-from portal.db import WRITES_APART, utcnow
+from portal.db import PREPARED, WRITES_APART, utcnow
 from portal.domain import workflow
 from portal.domain.errors import InvalidInput, NotFound
 from portal.domain.workflow import Mover, Status
@@ -178,7 +178,7 @@ def _committee_case_query(for_update: bool) -> sa.Select[tuple[Grievance]]:
         undefer(Grievance.has_merged),
         undefer(Grievance.has_links),
         joinedload(Grievance.committee),
-    )
+    ).execution_options(**{PREPARED: True})
 
 
 def _named_on_page(case: Grievance) -> set[int | None]:

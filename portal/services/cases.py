@@ -14,7 +14,7 @@ from functools import cache
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload, selectinload, undefer
 
-from portal.db import utcnow
+from portal.db import PREPARED, utcnow
 from portal.domain import sla, workflow
 from portal.domain.errors import InvalidInput, NotFound
 from portal.domain.roles import Role
@@ -142,7 +142,7 @@ def _member_case_query(for_update: bool) -> sa.Select[tuple[Grievance]]:
         undefer(Grievance.has_merged),
         undefer(Grievance.policy_recorded_at),  # the case page names the version's date
         joinedload(Grievance.assignee),
-    )
+    ).execution_options(**{PREPARED: True})
 
 
 def public_events(case: Grievance) -> list[CaseEvent]:

@@ -156,11 +156,12 @@ _CHANNEL_PHRASES = {
     "letter": _l("by letter"),
     "in_person": _l("in person"),
 }
+_ONLINE = _l("online")
 
 
 def channel_phrase(channel: str) -> str:
     """How a grievance reached us, as words after "received": "by phone", "in person"."""
-    return str(_CHANNEL_PHRASES.get(channel) or _l("online"))
+    return str(_CHANNEL_PHRASES.get(channel, _ONLINE))
 
 
 # --- texts the code generates from the policy files ------------------------------

@@ -4,8 +4,9 @@ At a million grievances, counting and ranking raw case rows takes seconds (docs/
 "The KPI dashboard"); summing a few thousand ledger rows takes milliseconds. A case's share of
 the ledger is a pure function of its metadata (`share`), and every flush that inserts,
 changes or deletes a grievance moves the difference between its share before and after, in
-the same transaction: no service has to remember it, and a rolled-back change rolls its
-counts back with it. `services/kpi_rebuild.py` recomputes the ledger from the cases (after
+the same transaction (summed, and written just before it commits, so the hot rows are locked
+only at the end): no service has to remember it, and a rolled-back change rolls its counts
+back with it. `services/kpi_rebuild.py` recomputes the ledger from the cases (after
 an upgrade, or a bulk import that wrote rows without the ORM).
 
 Rows are keyed by (day filed, committee, category, channel, priority); each holds the cases
@@ -172,7 +173,7 @@ def share(get: Callable[[str], Any]) -> Share | None:
 
 @dataclass
 class Moves:
-    """Ledger differences gathered over one flush (or one rebuild)."""
+    """Ledger differences gathered over one transaction's flushes (or one rebuild)."""
 
     days: dict[Key, Counter[str]] = field(default_factory=dict)
     causes: Counter[tuple[Key, str]] = field(default_factory=Counter)
@@ -287,9 +288,13 @@ def _cases(objects: Iterable[object]) -> list[Grievance]:
     return [o for o in objects if isinstance(o, Grievance)]
 
 
+# Session.info key: the moves of this transaction's flushes, written when it commits.
+PENDING = "portal.ledger_moves"
+
+
 @event.listens_for(Session, "after_flush")
 def _keep_ledger(session: Session, _context: Any) -> None:
-    moves = Moves()
+    moves = session.info.get(PENDING) or Moves()
     for case in _cases(session.new):
         moves.add(share(_now(case)), +1)
     for case in _cases(session.dirty):
@@ -300,4 +305,21 @@ def _keep_ledger(session: Session, _context: Any) -> None:
     for case in _cases(session.deleted):
         moves.add(share(_before(case)), -1)
     if moves.days or moves.causes:
-        apply(session, moves)
+        session.info[PENDING] = moves
+
+
+@event.listens_for(Session, "before_commit")
+def _write_ledger(session: Session) -> None:
+    """The transaction's moves, summed, as its last statements: a ledger row is the same row
+    for every filing of a day and kind, and its lock is held from the upsert to the commit."""
+    session.flush()  # before_commit comes before the commit's own flush
+    moves = session.info.pop(PENDING, None)
+    if moves is not None:
+        with session.no_autoflush:
+            apply(session, moves)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_ledger(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:  # rolled back (a commit wrote and took them already)
+        session.info.pop(PENDING, None)

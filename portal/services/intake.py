@@ -256,7 +256,6 @@ def file_grievance(
     )
 
     case = Grievance.new(
-        reference=references.next_reference(session, now),
         member=member,
         claimant_email=claims.email_index(claimant.email) if claimant and claimant.email else None,
         recorded_by=actor if staff else None,
@@ -297,9 +296,12 @@ def file_grievance(
         to_status=Status.SUBMITTED,
         now=received,
     )
+    evidence.store_uploads(session, store, case, actor, checked, from_member=True, now=now)
+    # The number is taken once nothing the member could put right can fail (a full evidence
+    # folder included): on PostgreSQL it is committed at once, and a later failure leaves a gap.
+    case.reference = references.next_reference(session, now)
     name = member.full_name if member is not None else claimant.full_name if claimant else ""
     case.acknowledgement = acknowledgement_text(case, name, committee, policies, tz, lang)
-    evidence.store_uploads(session, store, case, actor, checked, from_member=True, now=now)
     # record() flushes the case first, so its row is written before the head is locked.
     audit.record(
         session,

@@ -103,7 +103,7 @@ def world(app, session):  # type: ignore[no-untyped-def]
     root_causes.tag(
         session, chair, found, standing, "billing-system", ["Card charged twice"], policies
     )
-    session.flush()
+    session.commit()  # the ledger is written when a transaction commits
     return {
         "policies": policies,
         "people": people,
@@ -197,7 +197,7 @@ def test_who_sees_what(world) -> None:
     assert "Charged twice" not in text and "Fiona" not in text  # no content, no names
 
 
-def test_the_ledger_kept_on_every_flush_equals_one_rebuilt_from_the_cases(world) -> None:
+def test_the_ledger_kept_at_every_commit_equals_one_rebuilt_from_the_cases(world) -> None:
     session = kpis_session(world)
 
     def rows(table):  # type: ignore[no-untyped-def]
@@ -212,6 +212,25 @@ def test_the_ledger_kept_on_every_flush_equals_one_rebuilt_from_the_cases(world)
     done = kpi_rebuild.rebuild(session, world["policies"].calendar)
     assert done.cases == 6 and done.measured == 0
     assert snapshot() == before
+
+
+def test_the_ledger_moves_when_the_transaction_commits_and_not_on_a_rollback(app, session):
+    make_policy_committees(session, app.extensions["portal.policies"])
+    member = make_user(session, Role.MEMBER)
+    session.commit()
+
+    def filed() -> int:
+        return session.scalar(sa.select(sa.func.coalesce(sa.func.sum(kpi_days.c.filed), 0)))
+
+    before = filed()
+    make_case(app, session, member)
+    make_case(app, session, member, subject="Charged again")
+    assert filed() == before  # written, in the same transaction, only as it commits
+    session.commit()
+    assert filed() == before + 2
+    make_case(app, session, member, subject="Never sent")
+    session.rollback()
+    assert filed() == before + 2
 
 
 def test_the_monthly_ledger_holds_the_daily_one_summed_by_month(world) -> None:

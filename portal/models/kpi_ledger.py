@@ -205,12 +205,15 @@ def _week(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def day_values(key: Key, counts: Counter[str], monthly: bool = False) -> dict[str, Any]:
+def day_values(
+    key: Key, counts: Counter[str], monthly: bool = False, names: Iterable[str] = COLUMNS
+) -> dict[str, Any]:
+    """A ledger row's values: its key, its week and month, and the counts `names`."""
     return {
         **dict(zip(KEY, key, strict=True)),
         "week": key[0] if monthly else _week(key[0]),
         "month": key[0].replace(day=1),
-        **{name: counts.get(name, 0) for name in COLUMNS},
+        **{name: counts.get(name, 0) for name in names},
     }
 
 
@@ -242,8 +245,12 @@ def apply(session: Session, moves: Moves) -> None:
         for key in sorted(rolled.days):
             counts = Counter({k: v for k, v in rolled.days[key].items() if v})
             if counts:
-                stmt = _adding(dialect, counts_table, tuple(sorted(counts)), tuple(KEY))
-                session.execute(stmt, day_values(key, counts, monthly))
+                # Only the counts that move: a new row's others start at their default 0.
+                # All 91 would make a statement psycopg parses anew every time (over 50
+                # parameters) and PostgreSQL a wider one to parse.
+                names = tuple(sorted(counts))
+                stmt = _adding(dialect, counts_table, names, tuple(KEY))
+                session.execute(stmt, day_values(key, counts, monthly, names))
         for (key, cause), n in sorted(rolled.causes.items()):
             if n:
                 stmt = _adding(dialect, causes_table, ("cases",), (*KEY, "root_cause"))

@@ -5,8 +5,10 @@ transaction commits it moves into place; when it rolls back it is deleted. So
 the database never names a file that is not there, and a crash leaves at most
 an orphan for `flask files sweep`.
 
-A process killed at the wrong moment (SIGKILL, power cut of the worker, the OOM killer)
-leaves one of two things in `incoming/`: the part of an upload whose transaction never
+A part is on disk, its data and its name, before the transaction naming it commits
+(`fsync`), so that a power cut after the commit cannot leave a committed attachment with an
+empty or missing file. A process killed at the wrong moment (SIGKILL, a power cut, the OOM
+killer) leaves one of two things in `incoming/`: the part of an upload whose transaction never
 committed (an orphan: nothing names it, the sweep deletes it once it is older than any
 request can take), or, if it died between COMMIT and the move, the complete part of a
 committed attachment (the sweep moves it into place, whatever its age). Everything that can
@@ -28,6 +30,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from portal.security.filecrypt import decrypt_stream, encrypt_stream
+from portal.security.keys import fsync_dir
 
 PENDING_KEY = "portal.pending_files"
 PART = ".part"
@@ -62,6 +65,9 @@ class EvidenceStore:
         try:
             with open(part, "xb") as dest:
                 size = encrypt_stream(dek, aad, source, dest)
+                dest.flush()
+                os.fsync(dest.fileno())
+            fsync_dir(self.incoming)
         except BaseException:
             part.unlink(missing_ok=True)
             raise

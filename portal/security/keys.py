@@ -175,7 +175,8 @@ class KeyMaterial:
 # --- files -----------------------------------------------------------------
 
 
-def _fsync_dir(directory: Path) -> None:
+def fsync_dir(directory: Path) -> None:
+    """Make the names in `directory` (a file just created or moved there) survive a power cut."""
     fd = os.open(directory, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -216,7 +217,7 @@ def _write_private(path: Path, text: str, *, overwrite: bool) -> bool:
                 os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
     return True
 
 

@@ -46,6 +46,26 @@ def test_a_committed_file_reads_back_equal(session, store, case, member):
     assert not hasattr(att, "sha256")
 
 
+def test_a_file_is_on_disk_before_the_commit_that_names_it(
+    session, store, case, member, monkeypatch
+):
+    """A power cut just after the commit must not leave an attachment with an empty file:
+    the part's data and its name in incoming/ are flushed to disk (fsync) before it."""
+    synced: list[str] = []
+    real_fsync = os.fsync
+
+    def fsync(fd: int) -> None:
+        synced.append(os.readlink(f"/proc/self/fd/{fd}"))
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    att = attach(session, store, case, member, b"receipt")  # written, not yet committed
+    part = store.incoming / f"{att.storage_id}.part"
+    assert str(part.resolve()) in synced and str(store.incoming.resolve()) in synced
+    session.commit()
+    assert read_file(store, att) == b"receipt"
+
+
 def test_an_empty_file_reads_back_empty(session, store, case, member):
     att = attach(session, store, case, member, b"")
     session.commit()

@@ -323,11 +323,12 @@ def file_grievance(
     if suggestion.rules:
         _escalate_high_risk(session, case, policies, now)
     # A case naming (or filed by) every chair of its committee goes where someone may act;
-    # the chairs are told of it either way (loaded once for both).
+    # the chairs free to act are told of it either way (found once for both).
     chairs = chairs_of(session, committee.id)
-    recusals.hand_on(session, case, policies, None, now, chairs)
+    free = recusals.who_chairs(session, case, chairs)
+    recusals.hand_on(session, case, policies, None, now, chairs, free)
     notify.case_acknowledged(session, case, now)
-    notify.new_case(session, case, now, chairs)
+    notify.new_case(session, case, now, free)
     record_policy_version(session, policies, now=now)
     session.flush()
     return case

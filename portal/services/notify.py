@@ -143,13 +143,17 @@ def _to_staff(
     template: str,
     context: Mapping[str, object],
     now: datetime | None,
+    conflicts_checked: bool = False,
 ) -> list[User]:
-    """Tell each of `people` who may do casework and is not conflicted on `case`."""
+    """Tell each of `people` who may do casework and is not conflicted on `case`
+    (`conflicts_checked`: none of them is, the caller asked already)."""
     unique: dict[int, User] = {}
     for person in people:
         if person is not None and duties.does_casework(person):
             unique.setdefault(person.id, person)
-    excluded = conflicts.conflicted_ids(session, list(unique.values()), case)
+    excluded = (
+        set() if conflicts_checked else conflicts.conflicted_ids(session, [*unique.values()], case)
+    )
     told = [p for p in unique.values() if p.id not in excluded]
     values = {"reference": case.reference, **context}
     for person in told:
@@ -173,17 +177,18 @@ def new_case(
     session: Session,
     case: Grievance,
     now: datetime | None = None,
-    chairs: list[User] | None = None,
+    free: list[User] | None = None,
 ) -> None:
     """A case arrived at a committee (filed, or moved there): its chairs triage it.
-    (`chairs`: `duties.chairs_of` its committee, when the caller has them already.)"""
+    (`free`: the chairs who may act on it, `recusals.who_chairs`, when the caller asked.)"""
     _to_staff(
         session,
         case,
-        _chairs(session, case) if chairs is None else chairs,
+        _chairs(session, case) if free is None else free,
         "new_case",
         {"committee": case.committee.slug, "first_due": _iso(case.first_response_due_at)},
         now,
+        conflicts_checked=free is not None,
     )
 
 

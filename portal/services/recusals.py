@@ -37,8 +37,8 @@ def _chairs(session: Session, case: Grievance, seated: list[User] | None = None)
 def who_chairs(session: Session, case: Grievance, chairs: list[User] | None = None) -> list[User]:
     """The chairs of the case's committee who may act on it: active, doing casework, and
     not conflicted on it. Any of them takes over a conflicted chair's duties. (`chairs`:
-    the committee's `_chairs`, when the caller has them already.)"""
-    chairs = _chairs(session, case) if chairs is None else chairs
+    `duties.chairs_of` the case's committee, when the caller has them already.)"""
+    chairs = _chairs(session, case, chairs)
     out = conflicts.conflicted_ids(session, chairs, case)
     return [u for u in chairs if u.id not in out]
 
@@ -50,6 +50,7 @@ def hand_on(
     actor: User | None = None,
     now: datetime | None = None,
     chairs: list[User] | None = None,
+    free: list[User] | None = None,
 ) -> Level | None:
     """Move an open case up the ladder when every chair of its committee is conflicted on it.
 
@@ -58,13 +59,13 @@ def hand_on(
     as an internal event and audited. Returns the new level, or None when nothing had to
     change: a chair is free, the committee has no chair seated yet, the case is already with
     a panel, or the ladder has nowhere higher. (`chairs`: `duties.chairs_of` the case's
-    committee, when the caller has them already.)"""
+    committee, and `free`: `who_chairs` of them, when the caller has them already.)"""
     ladder = policies.ladder
     current = ladder.levels.get(case.escalation_level)
     if not case.is_open or current is None or current.actor not in _CHAIR_LED:
         return None
     chairs = _chairs(session, case, chairs)
-    if not chairs or who_chairs(session, case, chairs):
+    if not chairs or (who_chairs(session, case, chairs) if free is None else free):
         return None  # no chair seated yet (not a conflict), or one is free to act
     target = next(
         (

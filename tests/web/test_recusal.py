@@ -9,7 +9,7 @@ from portal.domain.roles import Role
 from portal.models.audit import AuditEntry
 from portal.models.committees import Seat
 from portal.models.grievances import PanelSeat, Recusal
-from portal.services import recusals
+from portal.services import notifications, recusals
 from tests.factories import make_case, make_user, seat
 from tests.web.conftest import signed_in
 
@@ -128,6 +128,19 @@ def test_a_case_naming_the_only_chair_starts_where_someone_can_act(app, session,
         signed_in(app, "chair@example.org").get(f"/committee/cases/{case.reference}").status_code
         == 404
     )
+
+
+def test_a_chair_a_new_case_names_is_not_told_of_it_and_the_free_chair_is(
+    app, session, people, member
+):
+    other = make_user(session, Role.CHAIR, email="chair2@example.org", name="Cora Chair")
+    seat(session, people["committee"], other, Seat.CHAIR)
+    session.commit()
+    case = make_case(app, session, member, party_emails=["chair@example.org"])
+    session.commit()
+    assert case.escalation_level == 1  # one chair is free to act: nothing passes on
+    told = {u.email: notifications.unread_count(session, u) for u in (people["chair"], other)}
+    assert told == {"chair@example.org": 0, "chair2@example.org": 1}
 
 
 def test_a_committee_without_chairs_is_not_a_conflict(app, session, committees, member):

@@ -80,6 +80,23 @@ def postgres_database(prefix: str) -> Iterator[str]:
         admin.dispose()
 
 
+@contextmanager
+def app_of_its_own(tmp_path: Path, base_app: Flask, prefix: str) -> Iterator[Flask]:
+    """An app on a new PostgreSQL database and keys of its own, for what must be committed
+    for real (unlike the rolled-back test transaction); the shared app's keys afterwards."""
+    material = base_app.extensions["portal.keys"]
+    instance = tmp_path / "instance"
+    keyring.init_keys(instance / "keys")
+    with postgres_database(prefix) as url:
+        migrate(url)
+        app = create_app(make_settings(instance, url))
+        try:
+            yield app
+        finally:
+            database(app).engine.dispose()
+            keyring.install(material)
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if not PG_BASE:

@@ -12,12 +12,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from portal import create_app
 from portal.db import database, utcnow
 from portal.domain.roles import Role
 from portal.security import keys as keyring
 from portal.services import outbox
-from tests.conftest import PG_BASE, make_settings, migrate, postgres_database
+from tests.conftest import PG_BASE, app_of_its_own
 from tests.factories import make_user
 from tests.mail.conftest import worker_for
 
@@ -26,17 +25,8 @@ pytestmark = pytest.mark.skipif(not PG_BASE, reason="PORTAL_TEST_POSTGRES is not
 
 @pytest.fixture
 def pg_app(tmp_path, base_app) -> Iterator[object]:  # type: ignore[no-untyped-def]
-    material = base_app.extensions["portal.keys"]
-    instance = tmp_path / "instance"
-    keyring.init_keys(instance / "keys")
-    with postgres_database("portal_outbox") as url:
-        migrate(url)
-        app = create_app(make_settings(instance, url))
-        try:
-            yield app
-        finally:
-            database(app).engine.dispose()
-            keyring.install(material)  # the shared app's keys again for the next test
+    with app_of_its_own(tmp_path, base_app, "portal_outbox") as app:
+        yield app
 
 
 def fill(app, count: int) -> None:  # type: ignore[no-untyped-def]

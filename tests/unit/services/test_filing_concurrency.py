@@ -15,13 +15,12 @@ from datetime import UTC, datetime
 import pytest
 import sqlalchemy as sa
 
-from portal import create_app
 from portal.db import database
 from portal.domain.roles import Role
 from portal.models.kpi_ledger import kpi_days
 from portal.security import keys as keyring
 from portal.services.policies import record_policy_version
-from tests.conftest import PG_BASE, make_settings, migrate, postgres_database
+from tests.conftest import PG_BASE, app_of_its_own
 from tests.factories import make_case, make_policy_committees, make_user
 
 pytestmark = pytest.mark.skipif(not PG_BASE, reason="PORTAL_TEST_POSTGRES is not set")
@@ -31,25 +30,16 @@ NOW = datetime(2026, 11, 3, 10, 0, tzinfo=UTC)
 
 @pytest.fixture
 def pg_app(tmp_path, base_app) -> Iterator[object]:  # type: ignore[no-untyped-def]
-    material = base_app.extensions["portal.keys"]
-    instance = tmp_path / "instance"
-    keyring.init_keys(instance / "keys")
-    with postgres_database("portal_filing") as url:
-        migrate(url)
-        app = create_app(make_settings(instance, url))
+    with app_of_its_own(tmp_path, base_app, "portal_filing") as app:
         keyring.install(app.extensions["portal.keys"])
-        try:
-            with database(app).new_session() as session:
-                make_policy_committees(session, app.extensions["portal.policies"])
-                # Stored by the first filing under a version; here before the two race.
-                record_policy_version(session, app.extensions["portal.policies"])
-                for n in (1, 2):
-                    make_user(session, Role.MEMBER, email=f"filer{n}@example.org")
-                session.commit()
-            yield app
-        finally:
-            database(app).engine.dispose()
-            keyring.install(material)  # the shared app's keys again for the next test
+        with database(app).new_session() as session:
+            make_policy_committees(session, app.extensions["portal.policies"])
+            # Stored by the first filing under a version; here before the two race.
+            record_policy_version(session, app.extensions["portal.policies"])
+            for n in (1, 2):
+                make_user(session, Role.MEMBER, email=f"filer{n}@example.org")
+            session.commit()
+        yield app
 
 
 def _member(session, n: int):  # type: ignore[no-untyped-def]

@@ -61,11 +61,17 @@ def verify(
         yield from _verify_head(root, lane, heads.get(lane), last_seq, last_hash)
     if total == 0 and holds_cases(session):
         yield Problem(None, "the log is empty while the database holds cases (it was wiped)")
-    elif unfiled := _cases_without_filing(session):
+        return
+    unfiled, gone = _filings_against_cases(session)
+    if unfiled:
         yield Problem(
             None,
             f"{unfiled} cases have no filing entry: entries were removed "
             "(an older head may have been put back)",
+        )
+    if gone:
+        yield Problem(
+            None, f"{gone} cases filed are gone from the database: their rows were deleted"
         )
 
 
@@ -126,14 +132,16 @@ def _lanes_opened(session: Session) -> int:
     return int(json.loads(detail).get("lanes", 1)) if detail else 1
 
 
-def _cases_without_filing(session: Session) -> int:
-    """Cases whose `case.filed` entry is gone: catches a cut tail under a replayed head."""
+def _filings_against_cases(session: Session) -> tuple[int, int]:
+    """Cases whose `case.filed` entry is gone (a cut tail under a replayed head), and cases
+    filed whose row is gone: nothing in the portal deletes a case, and since references may
+    have gaps (a filing that failed after taking its number) only the log can tell."""
     filed = sa.select(AuditEntry.object_id).where(
         AuditEntry.object_type == "grievance", AuditEntry.action == "case.filed"
     )
-    ids = session.scalars(sa.select(Grievance.id)).all()
-    known = set(session.scalars(filed))
-    return sum(1 for case_id in ids if str(case_id) not in known)
+    cases = {str(case_id) for case_id in session.scalars(sa.select(Grievance.id))}
+    entries = set(session.scalars(filed))
+    return len(cases - entries), len(entries - cases)
 
 
 def _verify_head(

@@ -126,6 +126,28 @@ def test_a_replayed_old_head_over_a_cut_tail_fails_verification(app, member_brow
     assert "1 cases have no filing entry: entries were removed" in result.output
 
 
+def test_a_case_deleted_from_the_database_fails_verification(app, member_browser, session):
+    """Attack: delete a filed case, with every row that names it, leaving the log alone.
+
+    References may have gaps (a filing that failed after taking its number), so the missing
+    number proves nothing; the case's filing entry, still in the chain, does."""
+    filed(member_browser, subject="First matter")
+    ref = filed(member_browser, subject="Second matter")
+    case_id = case_of(session, ref).id
+    session.expunge_all()
+    for table in reversed(Base.metadata.sorted_tables):
+        for fk in table.foreign_keys:
+            if fk.column.table.name == "grievances" and table.name != "grievances":
+                session.execute(sa.delete(table).where(fk.parent == case_id))
+    session.execute(sa.delete(Grievance.__table__).where(Grievance.__table__.c.id == case_id))
+    session.commit()
+
+    result = audit_verify(app)
+    assert result.exit_code != 0
+    assert "1 cases filed are gone from the database: their rows were deleted" in result.output
+    assert "no filing entry" not in result.output
+
+
 def test_a_wiped_log_refuses_writes_and_fails_verification(app, member_browser, session, caplog):
     """Attack: delete every audit entry and the head row."""
     ref = filed(member_browser)

@@ -18,6 +18,7 @@ cause tagged.
 
 from __future__ import annotations
 
+import copy
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -330,3 +331,25 @@ def _write_ledger(session: Session) -> None:
 def _forget_ledger(session: Session, transaction: Any) -> None:
     if transaction.parent is None:  # rolled back (a commit wrote and took them already)
         session.info.pop(PENDING, None)
+        session.info.pop(SAVEPOINTS, None)
+
+
+# Session.info key: the pending moves as each savepoint began, to go back to if it rolls back.
+SAVEPOINTS = "portal.ledger_savepoints"
+
+
+@event.listens_for(Session, "after_transaction_create")
+def _remember_ledger(session: Session, transaction: Any) -> None:
+    if transaction.nested:
+        kept = session.info.get(PENDING)
+        session.info.setdefault(SAVEPOINTS, {})[id(transaction)] = copy.deepcopy(kept)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _restore_ledger(session: Session, previous: Any) -> None:
+    if previous.nested and id(previous) in session.info.get(SAVEPOINTS, {}):
+        kept = session.info[SAVEPOINTS].pop(id(previous))
+        if kept is None:
+            session.info.pop(PENDING, None)
+        else:
+            session.info[PENDING] = kept

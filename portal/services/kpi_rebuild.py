@@ -22,6 +22,7 @@ from portal.domain.measures import REPEAT_WINDOW, hours
 from portal.models.grievances import Grievance
 from portal.models.kpi_ledger import (
     FIELDS,
+    PENDING,
     Moves,
     kpi_days,
     kpi_root_causes,
@@ -124,6 +125,7 @@ def rebuild(session: Session, calendar: Calendar) -> Rebuilt:
     Core statements, not ORM objects: a million cases in a few minutes, and the ledger is
     written once at the end rather than moved case by case."""
     session.flush()
+    session.info.pop(PENDING, None)  # counted below with every other case
     g = Grievance
     changes: dict[Any, dict[str, Any]] = {}
     cases = 0

@@ -1,7 +1,7 @@
 """Recording the policy versions cases are filed under, and comparing two versions.
 
 ``record_policy_version(session, policies)`` stores the snapshot of the set the
-first time a case is filed under it (flush only; the caller commits), so the
+first time a case is filed under it (on PostgreSQL committed at once), so the
 procedure a case was handled by can be shown and diffed after the files change.
 """
 
@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from portal.db import utcnow
+from portal.db import at_once, insert_for, utcnow
 from portal.models.policies import PolicyVersion
 from portal.policies.loader import canonical_json
 from portal.policies.types import PolicySet
@@ -38,14 +38,20 @@ def record_policy_version(
     stored = sa.select(PolicyVersion.version).where(PolicyVersion.version == policies.version)
     if session.scalar(stored) is not None:
         return
-    session.add(
-        PolicyVersion(
+    # The first filings under a new version come together after a deploy: the snapshot is
+    # committed at once where it can be (`db.at_once`), and a second writer of the same
+    # version does nothing rather than fail on the first one's row or wait for its filing.
+    added = (
+        insert_for(session)(PolicyVersion)
+        .values(
             version=policies.version,
             content=canonical_json(policies.snapshot()),
             recorded_at=now or utcnow(),
         )
+        .on_conflict_do_nothing(index_elements=["version"])
     )
-    session.flush()
+    with at_once(session) as writer:
+        writer.execute(added)
 
 
 def find_policy_version(session: Session, version: str) -> PolicyVersion:

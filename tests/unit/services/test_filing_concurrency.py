@@ -19,7 +19,6 @@ from portal.db import database
 from portal.domain.roles import Role
 from portal.models.kpi_ledger import kpi_days
 from portal.security import keys as keyring
-from portal.services.policies import record_policy_version
 from tests.conftest import PG_BASE, app_of_its_own
 from tests.factories import make_case, make_policy_committees, make_user
 
@@ -34,8 +33,6 @@ def pg_app(tmp_path, base_app) -> Iterator[object]:  # type: ignore[no-untyped-d
         keyring.install(app.extensions["portal.keys"])
         with database(app).new_session() as session:
             make_policy_committees(session, app.extensions["portal.policies"])
-            # Stored by the first filing under a version; here before the two race.
-            record_policy_version(session, app.extensions["portal.policies"])
             for n in (1, 2):
                 make_user(session, Role.MEMBER, email=f"filer{n}@example.org")
             session.commit()
@@ -54,6 +51,7 @@ def _filed(app) -> int:  # type: ignore[no-untyped-def]
 
 
 def test_a_filing_goes_through_while_another_is_still_open(pg_app):
+    """The first two filings under a policy version: each also stores the version."""
     db = database(pg_app)
     with db.new_session() as first, db.new_session() as second:
         one = make_case(pg_app, first, _member(first, 1), now=NOW)  # written, not committed

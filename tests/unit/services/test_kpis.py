@@ -233,6 +233,30 @@ def test_the_ledger_moves_when_the_transaction_commits_and_not_on_a_rollback(app
     assert filed() == before + 2
 
 
+def test_a_savepoint_rolled_back_takes_its_ledger_moves_with_it(app, session):
+    make_policy_committees(session, app.extensions["portal.policies"])
+    member = make_user(session, Role.MEMBER)
+    make_case(app, session, member)
+    session.commit()
+    before = session.scalar(sa.select(sa.func.sum(kpi_days.c.filed)))
+    make_case(app, session, member, subject="Kept")
+    savepoint = session.begin_nested()
+    make_case(app, session, member, subject="Undone")
+    savepoint.rollback()
+    session.commit()
+    assert session.scalar(sa.select(sa.func.sum(kpi_days.c.filed))) == before + 1
+
+
+def test_a_rebuild_counts_a_case_filed_in_its_transaction_once(app, session):
+    make_policy_committees(session, app.extensions["portal.policies"])
+    make_case(app, session, make_user(session, Role.MEMBER))  # its moves still pending
+    kpi_rebuild.rebuild(session, app.extensions["portal.policies"].calendar)
+    session.commit()
+    cases = session.scalar(sa.select(sa.func.count()).select_from(Grievance))
+    assert session.scalar(sa.select(sa.func.sum(kpi_days.c.filed))) == cases
+    assert not kpi_rebuild.behind(session)
+
+
 def test_the_monthly_ledger_holds_the_daily_one_summed_by_month(world) -> None:
     session = kpis_session(world)
     names = [c.name for c in kpi_days.c if c.name not in ("day", "week")]

@@ -296,8 +296,10 @@ def _cases(objects: Iterable[object]) -> list[Grievance]:
     return [o for o in objects if isinstance(o, Grievance)]
 
 
-# Session.info key: the moves of this transaction's flushes, written when it commits.
+# Session.info keys: the moves of this transaction's flushes, written when it commits; and
+# the pending moves as each savepoint began, to go back to if it rolls back.
 PENDING = "portal.ledger_moves"
+SAVEPOINTS = "portal.ledger_savepoints"
 
 
 @event.listens_for(Session, "after_flush")
@@ -329,13 +331,9 @@ def _write_ledger(session: Session) -> None:
 
 @event.listens_for(Session, "after_transaction_end")
 def _forget_ledger(session: Session, transaction: Any) -> None:
-    if transaction.parent is None:  # rolled back (a commit wrote and took them already)
+    if transaction.parent is None:  # after a rollback (a commit wrote and took them)
         session.info.pop(PENDING, None)
         session.info.pop(SAVEPOINTS, None)
-
-
-# Session.info key: the pending moves as each savepoint began, to go back to if it rolls back.
-SAVEPOINTS = "portal.ledger_savepoints"
 
 
 @event.listens_for(Session, "after_transaction_create")

@@ -188,10 +188,11 @@ def apart(session: Session) -> Iterator[Session | sa.Connection]:
 
 @contextmanager
 def at_once(session: Session) -> Iterator[Session | sa.Connection]:
-    """Where a write to a row every request of its kind changes goes (the year's case
-    counter), so that its lock is not held until the request commits: on PostgreSQL in a
-    short transaction of its own, committed on leaving the block. Held to the end, such a
-    lock lets one filing at a time through, on every host.
+    """Where a write goes that every request of its kind may make to the same row (the
+    year's case counter, a new policy version's snapshot), so that its lock is not held until
+    the request commits: on PostgreSQL in a short transaction of its own, committed on
+    leaving the block. Held to the end, such a lock lets one filing at a time through, on
+    every host.
 
     On SQLite the request's transaction already holds the database's one write lock (a
     second connection would wait for it), and a session bound to a connection (the tests)

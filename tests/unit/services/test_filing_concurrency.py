@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from portal.db import database
 from portal.domain.roles import Role
 from portal.models.kpi_ledger import kpi_days
+from portal.models.users import User
 from portal.security import keys as keyring
 from tests.conftest import PG_BASE, app_of_its_own
 from tests.factories import make_case, make_policy_committees, make_user
@@ -40,8 +41,6 @@ def pg_app(tmp_path, base_app) -> Iterator[object]:  # type: ignore[no-untyped-d
 
 
 def _member(session, n: int):  # type: ignore[no-untyped-def]
-    from portal.models.users import User
-
     return session.scalars(sa.select(User).where(User.email == f"filer{n}@example.org")).one()
 
 

@@ -87,7 +87,8 @@ def _profile(inst: Instance, key: str, count: int) -> int:
           f"{statements / count:.1f} SQL statements a request")  # fmt: skip
     stats = pstats.Stats(profile)
     stats.sort_stats(os.environ.get("SORT", "cumulative")).print_stats(
-        r"portal/|jinja2/environment|psycopg/cursor|sqlite3", 30
+        os.environ.get("RE", r"portal/|jinja2/environment|psycopg/cursor|sqlite3"),
+        int(os.environ.get("TOP", "30")),
     )
     return 0
 

@@ -65,6 +65,14 @@ def named_or_recused(user: User, case: Grievance) -> ColumnElement[bool]:
     return sa.or_(_named_clause(user, case_id), _recused_clause(user, case_id))
 
 
+def conflicted_at_filing(
+    users: list[User], case: Grievance, named: set[tuple[str, bytes]]
+) -> set[int]:
+    """`conflicted_ids` for a case this transaction is filing, without a query: its parties
+    are `named` as indexed (kind, digest), and nobody can have stepped back from it yet."""
+    return {u.id for u in users if case.belongs_to(u) or not named.isdisjoint(_digests(u))}
+
+
 def conflicted_ids(session: Session, users: list[User], case: Grievance) -> set[int]:
     """Which of `users` are conflicted on `case` (for assignment choices and panels), in one
     query however many people are asked about: the case's named parties and its recusals

@@ -10,7 +10,7 @@ mix them: `does_casework` treats such an account as having no committee duties a
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload
 
 from portal.domain.errors import InvalidInput, PermissionDenied
 from portal.domain.roles import COMMITTEE_ROLES, OVERSIGHT_ROLES, Role, duties_clash
@@ -96,7 +96,7 @@ def does_casework(user: User | None) -> bool:
 
 def chairs_of(session: Session, committee_id: int) -> list[User]:
     """The accounts seated as the committee's chair, with their roles (each is asked
-    `does_casework`), in one query and one for the roles."""
+    `does_casework`), in one query: every filing asks."""
     return list(
         session.scalars(
             sa.select(User)
@@ -106,8 +106,8 @@ def chairs_of(session: Session, committee_id: int) -> list[User]:
                 CommitteeMembership.seat == Seat.CHAIR.value,
             )
             .order_by(User.id)
-            .options(selectinload(User.role_rows))
-        )
+            .options(joinedload(User.role_rows))
+        ).unique()
     )
 
 

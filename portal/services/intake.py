@@ -284,7 +284,7 @@ def file_grievance(
         claims.add_claimant(session, case, claimant)
     if staff:
         recording.add_internal_note(case, actor, filing.internal_note, now)
-    _index_parties(session, case, filing)
+    parties = _index_parties(session, case, filing)
     channel = filing.channel.replace("_", " ")  # the record stays English, whoever files
     detail = "Filed online" if filing.channel == WEB else f"Recorded by staff ({channel})"
     by_member = member is not None and actor.id == member.id
@@ -325,7 +325,7 @@ def file_grievance(
     # A case naming (or filed by) every chair of its committee goes where someone may act;
     # the chairs free to act are told of it either way (found once for both).
     chairs = chairs_of(session, committee.id)
-    free = recusals.who_chairs(session, case, chairs)
+    free = recusals.who_chairs(session, case, chairs, filing=parties)
     recusals.hand_on(session, case, policies, None, now, chairs, free)
     notify.case_acknowledged(session, case, now)
     notify.new_case(session, case, now, free)
@@ -363,16 +363,21 @@ def _escalate_high_risk(
     )
 
 
-def _index_parties(session: Session, case: Grievance, filing: Filing) -> None:
+def _index_parties(session: Session, case: Grievance, filing: Filing) -> set[tuple[str, bytes]]:
+    """The blind indexes of the people the filing names, added; returns them (kind, digest)."""
     root = keys.current().index_root
-    for kind, values in (
-        ("email", filing.party_emails),
-        ("member_number", filing.party_member_numbers),
-    ):
-        for value in {v.strip() for v in values if v.strip()}:
-            session.add(
-                PartyIndex(grievance=case, kind=kind, digest=blind_index(root, kind, value))
-            )
+    named = {
+        (kind, blind_index(root, kind, value.strip()))
+        for kind, values in (
+            ("email", filing.party_emails),
+            ("member_number", filing.party_member_numbers),
+        )
+        for value in values
+        if value.strip()
+    }
+    for kind, digest in named:
+        session.add(PartyIndex(grievance=case, kind=kind, digest=digest))
+    return named
 
 
 def when(moment: datetime, tz: ZoneInfo, language: str = FALLBACK) -> str:

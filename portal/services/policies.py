@@ -10,12 +10,15 @@ from __future__ import annotations
 import difflib
 import json
 import re
+import weakref
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, SessionTransaction
 
 from portal.db import at_once, insert_for, utcnow
 from portal.models.policies import PolicyVersion
@@ -30,13 +33,26 @@ class UnknownVersion(LookupError):
     """No stored policy version matches (or a short prefix matches several)."""
 
 
+# The versions each database is known to hold committed, by its engine: a version is
+# recorded once and never removed, so a process asks about it once, not on every filing.
+_KNOWN: weakref.WeakKeyDictionary[Engine, set[str]] = weakref.WeakKeyDictionary()
+
+
 def record_policy_version(
     session: Session, policies: PolicySet, now: datetime | None = None
 ) -> None:
     """Store the snapshot of `policies` unless its version is already stored."""
-    # By its key alone: every filing asks, and the stored snapshot is some 30 KB.
+    bind = session.get_bind()
+    # Only a session of its own transactions remembers: one bound to a connection (the
+    # tests) may be rolled back with everything it saw.
+    known = _KNOWN.setdefault(bind, set()) if isinstance(bind, Engine) else set()
+    if policies.version in known:
+        return
+    # By its key alone: the stored snapshot is some 30 KB.
     stored = sa.select(PolicyVersion.version).where(PolicyVersion.version == policies.version)
     if session.scalar(stored) is not None:
+        if not session.info.get(_ADDED):  # else it is this transaction's own, not committed
+            known.add(policies.version)
         return
     # The first filings under a new version come together after a deploy: the snapshot is
     # committed at once where it can be (`db.at_once`), and a second writer of the same
@@ -52,6 +68,20 @@ def record_policy_version(
     )
     with at_once(session) as writer:
         writer.execute(added)
+    if writer is session:
+        session.info[_ADDED] = True  # committed with the session, or rolled back with it
+    else:
+        known.add(policies.version)  # committed at once
+
+
+# Session.info key: this transaction stored a snapshot itself (see `_forget_added`).
+_ADDED = "portal.policy_version_added"
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_added(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_ADDED, None)
 
 
 def find_policy_version(session: Session, version: str) -> PolicyVersion:

@@ -34,12 +34,21 @@ def _chairs(session: Session, case: Grievance, seated: list[User] | None = None)
     return [u for u in seated if duties.does_casework(u)]
 
 
-def who_chairs(session: Session, case: Grievance, chairs: list[User] | None = None) -> list[User]:
+def who_chairs(
+    session: Session,
+    case: Grievance,
+    chairs: list[User] | None = None,
+    filing: set[tuple[str, bytes]] | None = None,
+) -> list[User]:
     """The chairs of the case's committee who may act on it: active, doing casework, and
     not conflicted on it. Any of them takes over a conflicted chair's duties. (`chairs`:
-    `duties.chairs_of` the case's committee, when the caller has them already.)"""
+    `duties.chairs_of` the case's committee, when the caller has them already; `filing`:
+    the parties indexed for a case being filed, see `conflicts.conflicted_at_filing`.)"""
     chairs = _chairs(session, case, chairs)
-    out = conflicts.conflicted_ids(session, chairs, case)
+    if filing is None:
+        out = conflicts.conflicted_ids(session, chairs, case)
+    else:
+        out = conflicts.conflicted_at_filing(chairs, case, filing)
     return [u for u in chairs if u.id not in out]
 
 

@@ -130,6 +130,17 @@ def test_a_case_naming_the_only_chair_starts_where_someone_can_act(app, session,
     )
 
 
+def test_a_chair_named_by_member_number_is_conflicted_from_the_start(
+    app, session, people, member
+):
+    people["chair"].member_number = "M-2041"
+    session.flush()
+    case = make_case(app, session, member, party_member_numbers=[" M-2041 "])
+    session.commit()
+    assert case.escalation_level == 3
+    assert recusals.who_chairs(session, case) == []  # asked of the stored case, as later on
+
+
 def test_a_chair_a_new_case_names_is_not_told_of_it_and_the_free_chair_is(
     app, session, people, member
 ):

@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from click.testing import CliRunner
 from sqlalchemy.orm import Session
 
@@ -68,6 +69,32 @@ def test_a_version_is_recorded_once(db: Session) -> None:
     assert row.version == policies.version
     assert snapshot_of(row) == policies.snapshot()
     assert row.recorded_at.tzinfo is not None
+
+
+def test_once_stored_a_version_is_not_asked_about_again(db: Session) -> None:
+    policies = load_policies(DEFAULT)
+    record_policy_version(db, policies)
+    db.commit()
+    record_policy_version(db, policies)  # finds it stored, committed: remembered
+    db.commit()
+    statements: list[str] = []
+    sa.event.listen(db.get_bind(), "before_cursor_execute", lambda *a: statements.append(a[2]))
+
+    record_policy_version(db, policies)
+
+    assert statements == []
+
+
+def test_a_snapshot_rolled_back_is_stored_by_the_next_filing(db: Session) -> None:
+    policies = load_policies(DEFAULT)
+    record_policy_version(db, policies)
+    record_policy_version(db, policies)  # sees its own, uncommitted row: remembers nothing
+    db.rollback()
+
+    record_policy_version(db, policies)
+    db.commit()
+
+    assert [row.version for row in db.query(PolicyVersion)] == [policies.version]
 
 
 def test_a_version_is_found_by_a_prefix(db: Session) -> None:

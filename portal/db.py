@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import select
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -90,9 +91,31 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     # sequential scan). A threshold no statement reaches keeps that off while `PREPARED`
     # statements are still prepared: planning them was most of the server's time for them.
     kwargs.setdefault("connect_args", {}).setdefault("prepare_threshold", 2**31)
-    engine = sa.create_engine(url, pool_pre_ping=True, **kwargs)
+    engine = sa.create_engine(url, **kwargs)
     event.listen(engine, "do_execute", _execute_prepared)
+    event.listen(engine, "checkout", _ping_if_doubtful)
     return engine
+
+
+def _ping_if_doubtful(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """SQLAlchemy's pre-ping, sent only when the connection's socket has something to read:
+    a server that closed the connection (restarted, or the connection was killed) leaves it
+    readable, and a connection idle in the pool otherwise has nothing to say. Every page view
+    takes two connections, and the ping was a round trip each.
+
+    A failed ping invalidates the pool, as `pool_pre_ping` does: its other connections went
+    with the same server."""
+    try:
+        doubtful = bool(select.select([dbapi_connection.fileno()], [], [], 0)[0])
+    except Exception:  # closed on this side (psycopg raises OperationalError): ping to know
+        doubtful = True
+    if not doubtful:
+        return
+    try:
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception as exc:  # whatever failed, this connection is done
+        raise sa.exc.InvalidatePoolError() from exc
 
 
 def _execute_prepared(cursor: Any, statement: str, parameters: Any, context: Any) -> bool:
@@ -190,17 +213,18 @@ def apart(session: Session) -> Iterator[Session | sa.Connection]:
 def at_once(session: Session) -> Iterator[Session | sa.Connection]:
     """Where a write goes that every request of its kind may make to the same row (the
     year's case counter, a new policy version's snapshot), so that its lock is not held until
-    the request commits: on PostgreSQL in a short transaction of its own, committed on
-    leaving the block. Held to the end, such a lock lets one filing at a time through, on
-    every host.
+    the request commits: on PostgreSQL on a connection of its own in autocommit, each
+    statement its own transaction (each of these writes is one statement, and no BEGIN and
+    COMMIT are two round trips fewer). Held to the end, such a lock lets one filing at a
+    time through, on every host.
 
     On SQLite the request's transaction already holds the database's one write lock (a
     second connection would wait for it), and a session bound to a connection (the tests)
     has no other to use: there the write happens in the session."""
     bind = session.get_bind()
     if isinstance(bind, Engine) and bind.dialect.name == "postgresql":
-        with bind.begin() as connection:
-            yield connection
+        with bind.connect() as connection:
+            yield connection.execution_options(isolation_level="AUTOCOMMIT")
     else:
         yield session
 

@@ -302,6 +302,10 @@ def file_grievance(
     case.reference = references.next_reference(session, now)
     name = member.full_name if member is not None else claimant.full_name if claimant else ""
     case.acknowledgement = acknowledgement_text(case, name, committee, policies, tz, lang)
+    # Acknowledged as it is written (one INSERT, no UPDATE after it); its audit entries
+    # still read filed, then acknowledged.
+    case.acknowledged_at = now
+    acknowledged = timeline.change_status(case, Status.ACKNOWLEDGED, Mover.SYSTEM, None, now=now)
     # record() flushes the case first, so its row is written before the head is locked.
     audit.record(
         session,
@@ -318,8 +322,7 @@ def file_grievance(
         now=now,
         by_member=by_member,
     )
-    case.acknowledged_at = now
-    timeline.move(session, case, Status.ACKNOWLEDGED, Mover.SYSTEM, None, now=now)
+    timeline.audit_status(session, case, acknowledged, None, now=now)
     if suggestion.rules:
         _escalate_high_risk(session, case, policies, now)
     # A case naming (or filed by) every chair of its committee goes where someone may act;

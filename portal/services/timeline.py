@@ -58,21 +58,47 @@ def move(
     by_member: bool = False,
 ) -> CaseEvent:
     """Change the status as the workflow table allows, with its event and audit entry."""
+    event = change_status(case, target, mover, actor, detail=detail, now=now)
+    audit_status(session, case, event, actor, now=now, by_member=by_member)
+    return event
+
+
+def change_status(
+    case: Grievance,
+    target: Status,
+    mover: Mover,
+    actor: User | None,
+    *,
+    detail: str | None = None,
+    now: datetime | None = None,
+) -> CaseEvent:
+    """`move` without its audit entry, which `audit_status` records after: for a case being
+    filed, whose first status is set before its row is written."""
     workflow.check_move(case.status, target, mover)
     before = case.status
     case.status = target.value
     case.is_open = workflow.info(target).open
-    event = add_event(
+    return add_event(
         case, "status", actor, detail=detail, from_status=before, to_status=target.value, now=now
     )
+
+
+def audit_status(
+    session: Session,
+    case: Grievance,
+    event: CaseEvent,
+    actor: User | None,
+    *,
+    now: datetime | None = None,
+    by_member: bool = False,
+) -> None:
     audit.record(
         session,
         actor,
         "case.status",
         "grievance",
         case.id,
-        {"from": before, "to": target.value},
+        {"from": event.from_status, "to": event.to_status},
         now=now,
         by_member=by_member,
     )
-    return event

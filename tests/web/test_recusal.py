@@ -130,9 +130,7 @@ def test_a_case_naming_the_only_chair_starts_where_someone_can_act(app, session,
     )
 
 
-def test_a_chair_named_by_member_number_is_conflicted_from_the_start(
-    app, session, people, member
-):
+def test_a_chair_named_by_member_number_is_conflicted_from_the_start(app, session, people, member):
     people["chair"].member_number = "M-2041"
     session.flush()
     case = make_case(app, session, member, party_member_numbers=[" M-2041 "])

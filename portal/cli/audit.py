@@ -72,6 +72,7 @@ def anchor(to_syslog: bool, syslog_address: str) -> None:
     point was removed or rewritten, even if the log is wiped or an old head is
     put back."""
     value = str(audit.anchor(db.session()))
+    db.on_disk(db.session())  # nothing it seals may be lost to a crash after it is shown
     click.echo(value)
     if to_syslog:
         logger = logging.getLogger("portal.audit.anchor")

@@ -95,3 +95,23 @@ def test_apart_in_a_writing_session_is_the_session_itself(database):
         audit.record(s, reader(database), "case.status", "grievance", "1")
         s.rollback()  # a change and its entry go together
     assert entries(database) == []
+
+
+def _sync_setting(conn: sa.Connection | sa.orm.Session) -> str:
+    return conn.execute(sa.text("SELECT current_setting('synchronous_commit')")).scalar_one()
+
+
+def test_a_reads_own_write_does_not_wait_for_the_disk_and_a_change_does(database):  # type: ignore[no-untyped-def]
+    if database.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no per-transaction synchronous commit")
+    with database.new_session(read_only=True) as read:
+        with apart(read) as writer:
+            assert _sync_setting(writer) == "off"  # the view's audit entry
+        assert _sync_setting(read) == "on"
+    with database.new_session() as change:
+        assert _sync_setting(change) == "on"  # a filing, a decision: on disk before the answer
+        change.rollback()
+    # Set for that transaction alone: the pooled connection it used is back to waiting.
+    with database.engine.connect() as conn:
+        for _ in range(3):
+            assert _sync_setting(conn) == "on"

@@ -210,9 +210,13 @@ def queue(
     more = len(found) > PAGE_SIZE
     found = found[:PAGE_SIZE]
     cases = [case for case, _s, _d in found]
-    names = _names(session, cases)
+    # Each member's id is encrypted: opened once a row, for the names query and the label.
+    members = {c.id: c.member_user_id() for c in cases if not c.identity_hidden}
+    names = _names(session, cases, members)
     page = [
-        QueueRow(case, s, due, _member_label(case, names), names.get(case.assignee_id or 0))
+        QueueRow(
+            case, s, due, _member_label(case, members, names), names.get(case.assignee_id or 0)
+        )
         for case, s, due in found
     ]
     next_cursor = None
@@ -239,18 +243,20 @@ def _sort_key(sort: str) -> tuple[ColumnElement[datetime], bool]:
     return pending_due(), False
 
 
-def _names(session: Session, cases: list[Grievance]) -> dict[int, str]:
-    """The names of the members and reviewers on a page, in one query of two columns."""
-    ids = {c.assignee_id for c in cases if c.assignee_id}
-    ids |= {c.member_user_id() for c in cases if not c.identity_hidden}
+def _names(
+    session: Session, cases: list[Grievance], members: dict[uuid.UUID, int]
+) -> dict[int, str]:
+    """The names of the members (`members`: their ids by case, for cases that show them) and
+    reviewers on a page, in one query of two columns."""
+    ids = {c.assignee_id for c in cases if c.assignee_id} | set(members.values())
     if not ids:
         return {}
     rows = session.execute(sa.select(User.id, User.full_name).where(User.id.in_(ids)))
     return {user_id: name for user_id, name in rows}
 
 
-def _member_label(case: Grievance, names: dict[int, str]) -> str:
+def _member_label(case: Grievance, members: dict[uuid.UUID, int], names: dict[int, str]) -> str:
     """How the case's member is shown: withheld, their name, or a dash while unclaimed."""
     if case.identity_hidden:
         return str(WITHHELD)
-    return names.get(case.member_user_id(), "—")
+    return names.get(members[case.id], "—")

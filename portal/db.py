@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import select
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
+import psycopg
 import sqlalchemy as sa
 from flask import Flask, g, has_request_context, request
 from sqlalchemy import event
@@ -93,27 +96,43 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     kwargs.setdefault("connect_args", {}).setdefault("prepare_threshold", 2**31)
     engine = sa.create_engine(url, **kwargs)
     event.listen(engine, "do_execute", _execute_prepared)
-    event.listen(engine, "checkout", _ping_if_doubtful)
+    event.listen(engine, "checkin", _note_checkin)
+    event.listen(engine, "checkout", partial(_ping_if_doubtful, engine.dialect))
     return engine
 
 
-def _ping_if_doubtful(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
-    """SQLAlchemy's pre-ping, sent only when the connection's socket has something to read:
-    a server that closed the connection (restarted, or the connection was killed) leaves it
-    readable, and a connection idle in the pool otherwise has nothing to say. Every page view
-    takes two connections, and the ping was a round trip each.
+# A connection idle in the pool longer than this is pinged however quiet its socket: a
+# firewall or NAT that dropped it, or a server host gone without closing it, says nothing.
+IDLE_PING_SECONDS = 30.0
+_CHECKED_IN = "portal.checked_in"
 
-    A failed ping invalidates the pool, as `pool_pre_ping` does: its other connections went
-    with the same server."""
+
+def _note_checkin(_dbapi_connection: Any, record: Any) -> None:
+    if record is not None:
+        record.info[_CHECKED_IN] = time.monotonic()
+
+
+def _ping_if_doubtful(dialect: Any, dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+    """SQLAlchemy's pre-ping, sent only when the connection is in doubt: its socket has
+    something to read (a server that closed it, restarted or `pg_terminate_backend`, leaves
+    it readable; one idle in the pool otherwise has nothing to say), or it sat in the pool
+    longer than `IDLE_PING_SECONDS`. Every page view takes two connections, and a ping at
+    each checkout was a round trip each.
+
+    The dialect's ping leaves the connection as it found it (no transaction opened); a failed
+    one invalidates the pool, as `pool_pre_ping`'s does: its other connections went with the
+    same server."""
+    since = record.info.get(_CHECKED_IN)  # None: opened just now
+    if since is None or time.monotonic() - since < IDLE_PING_SECONDS:
+        try:
+            poller = select.poll()  # not select(): it refuses descriptors past 1023
+            poller.register(dbapi_connection.fileno(), select.POLLIN)
+            if not poller.poll(0):
+                return
+        except (OSError, ValueError, psycopg.Error):  # closed on this side: the ping tells
+            pass
     try:
-        doubtful = bool(select.select([dbapi_connection.fileno()], [], [], 0)[0])
-    except Exception:  # closed on this side (psycopg raises OperationalError): ping to know
-        doubtful = True
-    if not doubtful:
-        return
-    try:
-        with dbapi_connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
+        dialect.do_ping(dbapi_connection)
     except Exception as exc:  # whatever failed, this connection is done
         raise sa.exc.InvalidatePoolError() from exc
 

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 import sqlalchemy as sa
 
-from portal.db import Database, ReadOnlySession, apart
+from portal.db import Database, ReadOnlySession, apart, on_disk
 from portal.domain.roles import Role
 from portal.models.audit import AuditEntry
 from portal.models.users import User
@@ -115,3 +115,18 @@ def test_a_reads_own_write_does_not_wait_for_the_disk_and_a_change_does(database
     with database.engine.connect() as conn:
         for _ in range(3):
             assert _sync_setting(conn) == "on"
+
+
+def test_on_disk_commits_a_transaction_with_an_id(database):  # type: ignore[no-untyped-def]
+    if database.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite's commits always wait for the disk here")
+    given: list[object] = []
+
+    def before_commit(session):  # type: ignore[no-untyped-def]
+        ask = sa.text("SELECT pg_current_xact_id_if_assigned()")
+        given.append(session.execute(ask).scalar())
+
+    with database.new_session() as session:
+        sa.event.listen(session, "before_commit", before_commit)
+        on_disk(session)
+    assert given and given[0] is not None

@@ -227,7 +227,8 @@ def apart(session: Session) -> Iterator[Session | sa.Connection]:
     time are all it writes, and waiting for the flush left the worker idle for a fifth of
     every page view. PostgreSQL keeps such commits in order and flushes them within a fraction
     of a second; a crash of the database in that moment loses the newest of them, never a
-    change to a case (those commit as always), and the chain stays whole (`on_disk`).
+    change to a case (those commit as always), and the chain stays whole. An audit anchor
+    waits for them to be on disk before it is shown (`on_disk`).
 
     On SQLite a reader that later writes must upgrade its lock, which fails at once
     when another writer committed meanwhile; and an IMMEDIATE reader would queue every

@@ -217,7 +217,9 @@ def record(
 
     `by_member` records the case's own member as the actor without their id.
     Call it last in a transaction: pending changes are flushed first, so locks
-    are always taken on the case before the head.
+    are always taken on the case before the head. (Only before the transaction's first
+    entry: once it holds its lane's head the order is settled, and what is pending is
+    flushed with the rest.)
     """
     held = session.info.get(HELD_HEAD)
     if held is None or held[0] != keys.current().index_root:

@@ -7,6 +7,8 @@ median time as the client sees it (round trip and driver), without the profiler.
 (e.g. postgresql-100000), PAGE a key of bench.figures.PAGES, or `filing` for the form and its
 POST with the bench's 100 KB evidence file (as a member). For a running server, py-spy
 on a gunicorn worker tells the same story with the network and the database's CPU in it.
+The profile's listing: SORT (default cumulative; tottime for time in a function itself),
+RE (which files' functions, a regular expression; `.` for every library) and TOP (how many).
 """
 
 from __future__ import annotations
